@@ -1,0 +1,204 @@
+"""The ``groundwork`` command: thin wrappers over the package."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from groundwork.answers import AnswersError, load_answers
+from groundwork.roadmap import DEFAULT_WAVE_DAYS, build_roadmap
+from groundwork.rubric import Rubric, RubricError, json_schema, load_rubric
+from groundwork.scoring import Scorecard, score
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+class CommandError(Exception):
+    """A problem to print for the user, with no traceback."""
+
+
+def _rubric(path: str) -> Rubric:
+    try:
+        return load_rubric(path)
+    except RubricError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _inputs(args: argparse.Namespace) -> tuple[Rubric, dict]:
+    rubric = _rubric(args.rubric)
+    try:
+        answers = load_answers(args.answers, rubric)
+    except AnswersError as exc:
+        raise CommandError(str(exc)) from None
+    if args.stage is None:
+        args.stage = "production" if "production" in rubric.stage_ids else rubric.stage_ids[-1]
+    if args.tier is None:
+        args.tier = rubric.tier_ids[0] if rubric.tier_ids else ""
+    for value, known, what in (
+        (args.stage, rubric.stage_ids, "stage"),
+        (args.tier, rubric.tier_ids, "tier"),
+    ):
+        if value not in known:
+            raise CommandError(f"unknown {what} '{value}' (choose from {', '.join(known)})")
+    return rubric, answers
+
+
+def _dump(document: dict) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        rubric = load_rubric(args.rubric)
+    except RubricError as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    print(
+        f"{args.rubric}: valid — {rubric.id} {rubric.version}: {len(rubric.dimensions)} "
+        f"dimensions, {len(rubric.questions)} questions, scale "
+        f"{rubric.min_level}-{rubric.max_level}",
+    )
+    return 0
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _score_table(card: Scorecard) -> str:
+    lines = [
+        f"{card.rubric.title} ({card.rubric.id} {card.rubric.version})",
+        f"Target stage: {card.stage}   Risk tier: {card.tier}",
+        "",
+        f"{'Dimension':<34}{'Score':>7}{'Target':>8}{'Gap':>6}{'W.gap':>7}  answered/N/A/unknown",
+    ]
+    for d in card.dimensions:
+        lines.append(
+            f"{d.title[:33]:<34}{_fmt(d.score):>7}{_fmt(d.target):>8}{_fmt(d.gap):>6}"
+            f"{d.weighted_gap:>7.2f}  {d.answered}/{d.na}/{d.unknown}"
+        )
+    readiness = "—" if card.readiness is None else f"{card.readiness:.0%}"
+    lines += [
+        f"{'Overall':<34}{_fmt(card.score):>7}{_fmt(card.target):>8}{_fmt(card.gap):>6}",
+        f"Readiness: {readiness}",
+        "",
+    ]
+    if card.verdict.passed:
+        lines.append(f"Verdict: READY for {card.stage}: every floor is met.")
+    else:
+        lines.append(f"Verdict: NOT READY for {card.stage}: {len(card.verdict.blockers)} blocker(s)")
+        lines += [f"  - {b.reason}" for b in card.verdict.blockers]
+    return "\n".join(lines)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    rubric, answers = _inputs(args)
+    card = score(rubric, answers, args.stage, args.tier)
+    if args.json:
+        _dump(card.to_dict())
+    else:
+        print(_score_table(card))
+    return 0
+
+
+def cmd_roadmap(args: argparse.Namespace) -> int:
+    rubric, answers = _inputs(args)
+    start = dt.date.fromisoformat(args.start) if args.start else dt.date.today()
+    roadmap = build_roadmap(
+        rubric, answers, args.stage, args.tier,
+        start=start, capacity=args.capacity, wave_days=args.wave_days,
+    )
+    if args.json:
+        _dump({"rubric": {"id": rubric.id, "version": rubric.version, "sha256": rubric.sha256},
+               **roadmap.to_dict()})
+        return 0
+    if not roadmap.waves:
+        print(f"Nothing to do: every target for {args.stage} and beyond is met.")
+    for wave in roadmap.waves:
+        print(f"Wave {wave.number}: {wave.name}  ({wave.start} to {wave.end}, {wave.points} points)")
+        for item in wave.items:
+            flag = " [blocker]" if item.blocker else ""
+            after = f"  (after {', '.join(item.depends_on)})" if item.depends_on else ""
+            print(f"  {item.id:<12} {item.effort!s:>2}  {item.action}{flag}{after}")
+        print()
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(json_schema())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(args.port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+    ]
+    return subprocess.call(command, cwd=APP.parent, env=os.environ.copy())
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="groundwork",
+        description="Assess generative-AI systems for production: scores, blockers, roadmap.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a rubric; one FILE:LINE: message per problem")
+    p.add_argument("rubric")
+    p.set_defaults(func=cmd_validate)
+
+    for name, func, helptext in (
+        ("score", cmd_score, "score answers against a rubric: scores, gaps, verdict, blockers"),
+        ("roadmap", cmd_roadmap, "the phased, dependency-ordered roadmap from the gaps"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("rubric")
+        p.add_argument("answers", help="answers as YAML or CSV (see the README)")
+        p.add_argument("--stage", help="target stage (default: production)")
+        p.add_argument("--tier", help="risk tier (default: the rubric's first, e.g. minimal)")
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        if name == "roadmap":
+            p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
+            p.add_argument("--capacity", type=_positive, help="effort points per wave")
+            p.add_argument("--wave-days", type=_positive, default=DEFAULT_WAVE_DAYS,
+                           help=f"days per wave (default {DEFAULT_WAVE_DAYS})")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("schema", help="print the rubric format's JSON Schema")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("serve", help="run the web app")
+    p.add_argument("--port", type=int, default=8501)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as exc:
+        print(f"groundwork: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"groundwork: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+"""Scores, targets, gaps, the gate verdict and readiness: pure functions of answers.
+
+Semantics (also in the README):
+- a question's score is the chosen level; N/A and "don't know" leave every denominator;
+- a dimension's score is the weighted mean of its answered questions, the overall score
+  the weighted mean of the dimensions that have a score;
+- a question's target is its own target for the stage, else its dimension's, raised by
+  the risk tier's uplift and capped at the top of the scale, and never below a floor the
+  stage's gate sets on that question;
+- gap = max(0, target - level); weighted gap = gap x question weight x dimension weight;
+- the verdict for a stage passes only when every floor of that stage and of the stages
+  before it is met; a gated question answered "don't know" (or not answered) blocks;
+- readiness = sum w*min(level, target) / sum w*target over answered questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from groundwork.rubric import Rubric
+
+NA = "na"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A level on the rubric's scale, ``"na"`` or ``"unknown"``, with its context."""
+
+    value: int | str
+    confidence: int | None = None
+    evidence: str = ""
+    notes: str = ""
+
+    @property
+    def level(self) -> int | None:
+        return self.value if isinstance(self.value, int) else None
+
+
+AnswerLike = Answer | int | str
+
+
+def as_answer(value: AnswerLike) -> Answer:
+    return value if isinstance(value, Answer) else Answer(value)
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    id: str
+    dimension: str
+    answer: int | str | None  # None: not answered at all
+    level: int | None
+    target: int
+    gap: int | None
+    weight: float  # question weight x dimension weight
+    weighted_gap: float | None
+    floor: int | None
+
+    @property
+    def included(self) -> bool:
+        return self.level is not None
+
+    @property
+    def exclusion(self) -> str | None:
+        """Why this question is left out of the scores, or None when it counts."""
+        return {NA: "N/A", UNKNOWN: "don't know", None: "not answered"}.get(self.answer)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    id: str
+    title: str
+    weight: float
+    score: float | None
+    target: float
+    gap: float | None
+    weighted_gap: float
+    answered: int
+    na: int
+    unknown: int
+    unanswered: int
+    floor: int | None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """An unmet floor: ``question`` is None for a floor on a whole dimension."""
+
+    question: str | None
+    dimension: str
+    level: float | None
+    required: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    stage: str
+    blockers: list[Blocker]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blockers
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    rubric: Rubric
+    stage: str
+    tier: str
+    score: float | None
+    target: float
+    gap: float | None
+    readiness: float | None
+    verdict: Verdict
+    dimensions: list[DimensionScore]
+    questions: list[QuestionScore]
+    notes: list[str] = field(default_factory=list)
+
+    def question(self, question_id: str) -> QuestionScore:
+        return next(q for q in self.questions if q.id == question_id)
+
+    def dimension(self, dimension_id: str) -> DimensionScore:
+        return next(d for d in self.dimensions if d.id == dimension_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``groundwork score --json`` document."""
+        return {
+            "rubric": {
+                "id": self.rubric.id,
+                "version": self.rubric.version,
+                "sha256": self.rubric.sha256,
+            },
+            "stage": self.stage,
+            "tier": self.tier,
+            "overall": {
+                "score": _r(self.score),
+                "target": _r(self.target),
+                "gap": _r(self.gap),
+                "readiness": _r(self.readiness, 3),
+            },
+            "verdict": {
+                "stage": self.verdict.stage,
+                "pass": self.verdict.passed,
+                "blockers": [
+                    {
+                        "question": b.question,
+                        "dimension": b.dimension,
+                        "level": _r(b.level),
+                        "required": b.required,
+                        "reason": b.reason,
+                    }
+                    for b in self.verdict.blockers
+                ],
+            },
+            "dimensions": [
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "score": _r(d.score),
+                    "target": _r(d.target),
+                    "gap": _r(d.gap),
+                    "weighted_gap": _r(d.weighted_gap),
+                    "answered": d.answered,
+                    "na": d.na,
+                    "unknown": d.unknown,
+                }
+                for d in self.dimensions
+            ],
+            "questions": [
+                {
+                    "id": q.id,
+                    "dimension": q.dimension,
+                    "answer": q.answer,
+                    "level": q.level,
+                    "target": q.target,
+                    "gap": q.gap,
+                    "weighted_gap": _r(q.weighted_gap),
+                }
+                for q in self.questions
+            ],
+        }
+
+
+def _r(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total else None
+
+
+# ---------------------------------------------------------------------------------
+
+
+def check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:
+    if stage not in rubric.stage_ids:
+        raise ValueError(f"unknown stage '{stage}' (stages: {', '.join(rubric.stage_ids)})")
+    if tier not in rubric.tier_ids:
+        raise ValueError(f"unknown tier '{tier}' (tiers: {', '.join(rubric.tier_ids)})")
+
+
+def question_floor(rubric: Rubric, question_id: str, stage: str) -> int | None:
+    """The highest floor on a question from this stage's gate and every earlier one."""
+    floors = [
+        rubric.gates[s].questions[question_id]
+        for s in rubric.stages_up_to(stage)
+        if s in rubric.gates and question_id in rubric.gates[s].questions
+    ]
+    return max(floors) if floors else None
+
+
+def dimension_floor(rubric: Rubric, dimension_id: str, stage: str) -> int | None:
+    floors = [
+        rubric.gates[s].dimensions[dimension_id]
+        for s in rubric.stages_up_to(stage)
+        if s in rubric.gates and dimension_id in rubric.gates[s].dimensions
+    ]
+    return max(floors) if floors else None
+
+
+def question_target(rubric: Rubric, question_id: str, stage: str, tier: str) -> int:
+    question = rubric.question(question_id)
+    dimension = rubric.dimension_of(question_id)
+    base = question.targets.get(stage, dimension.targets[stage])
+    risk = rubric.tier(tier)
+    if risk.dimensions is None or dimension.id in risk.dimensions:
+        base += risk.uplift
+    floor = question_floor(rubric, question_id, stage) or rubric.min_level
+    return max(min(base, rubric.max_level), floor)
+
+
+def validate_answers(rubric: Rubric, answers: Mapping[str, AnswerLike]) -> list[str]:
+    """Every problem with a set of answers: unknown ids and values off the scale."""
+    problems = []
+    known = {q.id for q in rubric.questions}
+    for qid, raw in answers.items():
+        value = as_answer(raw).value
+        if qid not in known:
+            problems.append(f"unknown question id '{qid}'")
+        elif isinstance(value, bool) or not (
+            value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)
+        ):
+            problems.append(
+                f"{qid}: answer {value!r} is not a level on the scale "
+                f"{rubric.min_level}-{rubric.max_level}, 'na' or 'unknown'"
+            )
+    return problems
+
+
+def score(
+    rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: str
+) -> Scorecard:
+    """Score a set of answers against a rubric for a target stage and risk tier."""
+    check_stage_and_tier(rubric, stage, tier)
+    problems = validate_answers(rubric, answers)
+    if problems:
+        raise ValueError("; ".join(problems))
+    given = {qid: as_answer(a) for qid, a in answers.items()}
+
+    questions: list[QuestionScore] = []
+    dimensions: list[DimensionScore] = []
+    for dim in rubric.dimensions:
+        qs = []
+        for q in dim.questions:
+            answer = given.get(q.id)
+            value = answer.value if answer else None
+            level = answer.level if answer else None
+            target = question_target(rubric, q.id, stage, tier)
+            weight = q.weight * dim.weight
+            gap = max(0, target - level) if level is not None else None
+            qs.append(
+                QuestionScore(
+                    id=q.id,
+                    dimension=dim.id,
+                    answer=value,
+                    level=level,
+                    target=target,
+                    gap=gap,
+                    weight=weight,
+                    weighted_gap=gap * weight if gap is not None else None,
+                    floor=question_floor(rubric, q.id, stage),
+                )
+            )
+        answered = [(s, rubric.question(s.id).weight) for s in qs if s.level is not None]
+        dim_score = _weighted_mean([(s.level, w) for s, w in answered])  # type: ignore[misc]
+        basis = answered or [(s, rubric.question(s.id).weight) for s in qs]
+        dim_target = _weighted_mean([(s.target, w) for s, w in basis]) or 0.0
+        dimensions.append(
+            DimensionScore(
+                id=dim.id,
+                title=dim.title,
+                weight=dim.weight,
+                score=dim_score,
+                target=dim_target,
+                gap=max(0.0, dim_target - dim_score) if dim_score is not None else None,
+                weighted_gap=sum(s.weighted_gap or 0.0 for s in qs),
+                answered=len(answered),
+                na=sum(s.answer == NA for s in qs),
+                unknown=sum(s.answer == UNKNOWN for s in qs),
+                unanswered=sum(s.answer is None for s in qs),
+                floor=dimension_floor(rubric, dim.id, stage),
+            )
+        )
+        questions.extend(qs)
+
+    scored = [(d.score, d.target, d.weight) for d in dimensions if d.score is not None]
+    overall = _weighted_mean([(s, w) for s, _, w in scored])
+    overall_target = _weighted_mean([(t, w) for _, t, w in scored])
+    if overall_target is None:
+        overall_target = _weighted_mean([(d.target, d.weight) for d in dimensions]) or 0.0
+    reached = [(min(q.level, q.target), q.target, q.weight) for q in questions if q.level is not None]
+    wanted = sum(t * w for _, t, w in reached)
+    readiness = (sum(lv * w for lv, _, w in reached) / wanted if wanted else 1.0) if reached else None
+
+    return Scorecard(
+        rubric=rubric,
+        stage=stage,
+        tier=tier,
+        score=overall,
+        target=overall_target,
+        gap=max(0.0, overall_target - overall) if overall is not None else None,
+        readiness=readiness,
+        verdict=_verdict(rubric, stage, questions, dimensions),
+        dimensions=dimensions,
+        questions=questions,
+    )
+
+
+def _verdict(
+    rubric: Rubric, stage: str, questions: list[QuestionScore], dimensions: list[DimensionScore]
+) -> Verdict:
+    blockers: list[Blocker] = []
+    for d in dimensions:
+        if d.floor is None:
+            continue
+        if d.score is None:
+            blockers.append(
+                Blocker(None, d.id, None, d.floor, f"{d.title}: no question answered")
+            )
+        elif d.score < d.floor:
+            blockers.append(
+                Blocker(None, d.id, d.score, d.floor,
+                        f"{d.title} scores {d.score:.2f}, below the floor of {d.floor}")
+            )
+    for q in questions:
+        if q.floor is None or q.answer == NA:
+            continue
+        if q.answer == UNKNOWN:
+            reason = f"{q.id} is answered 'don't know': a gated question must be known"
+        elif q.answer is None:
+            reason = f"{q.id} is not answered: a gated question must be assessed"
+        elif q.level is not None and q.level < q.floor:
+            reason = f"{q.id} is at level {q.level}, below the floor of {q.floor}"
+        else:
+            continue
+        blockers.append(Blocker(q.id, q.dimension, q.level, q.floor, reason))
+    order = {q.id: i for i, q in enumerate(rubric.questions)}
+    dims = {d.id: i for i, d in enumerate(rubric.dimensions)}
+    blockers.sort(key=lambda b: (dims[b.dimension], b.question is not None, order.get(b.question or "", -1)))
+    return Verdict(stage, blockers)
+
+
+# ---------------------------------------------------------------------------------
+# Derivations: how every number was reached, for the "explain" views and exports
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A number, the sum that produced it, and the answers left out of it."""
+
+    value: float | None
+    formula: str
+    terms: list[dict[str, Any]]
+    excluded: list[dict[str, Any]]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if float(x).is_integer() else f"{x:.2f}"
+
+
+def _mean_formula(pairs: list[tuple[float, float]], value: float | None) -> str:
+    if not pairs or value is None:
+        return "nothing answered, so no score"
+    top = " + ".join(f"{_fmt(v)}×{_fmt(w)}" for v, w in pairs)
+    bottom = " + ".join(_fmt(w) for _, w in pairs)
+    return f"({top}) / ({bottom}) = {value:.2f}"
+
+
+def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
+    """The weighted mean behind a dimension's score, term by term."""
+    dim = card.dimension(dimension_id)
+    terms, excluded, pairs = [], [], []
+    for q in card.questions:
+        if q.dimension != dimension_id:
+            continue
+        weight = card.rubric.question(q.id).weight
+        row = {"question": q.id, "answer": q.answer, "level": q.level, "weight": weight,
+               "target": q.target, "gap": q.gap}
+        if q.level is None:
+            excluded.append({**row, "reason": q.exclusion})
+        else:
+            terms.append(row)
+            pairs.append((float(q.level), weight))
+    return Derivation(dim.score, _mean_formula(pairs, dim.score), terms, excluded)
+
+
+def explain_overall(card: Scorecard) -> Derivation:
+    """The weighted mean of dimension scores behind the overall score."""
+    terms, excluded, pairs = [], [], []
+    for d in card.dimensions:
+        row = {"dimension": d.id, "score": d.score, "weight": d.weight, "target": d.target}
+        if d.score is None:
+            excluded.append({**row, "reason": "no question answered"})
+        else:
+            terms.append(row)
+            pairs.append((d.score, d.weight))
+    return Derivation(card.score, _mean_formula(pairs, card.score), terms, excluded)
+
+
+def explain_readiness(card: Scorecard) -> Derivation:
+    """Σ w·min(level, target) / Σ w·target over answered questions."""
+    terms = [
+        {"question": q.id, "level": q.level, "target": q.target, "weight": q.weight,
+         "reached": min(q.level, q.target)}
+        for q in card.questions
+        if q.level is not None
+    ]
+    excluded = [{"question": q.id, "reason": q.exclusion} for q in card.questions if q.level is None]
+    if card.readiness is None:
+        return Derivation(None, "nothing answered, so no readiness", terms, excluded)
+    got = sum(t["reached"] * t["weight"] for t in terms)
+    want = sum(t["target"] * t["weight"] for t in terms)
+    formula = f"Σ weight×min(level, target) / Σ weight×target = {_fmt(got)} / {_fmt(want)} = {card.readiness:.1%}"
+    return Derivation(card.readiness, formula, terms, excluded)
