@@ -71,6 +71,26 @@ def _text(raw: Any) -> str:
     return "" if raw is None else str(raw)
 
 
+def _repeats(text: str) -> list[tuple[int, str]]:
+    """Question ids given twice in a YAML answers mapping (YAML itself keeps only the last)."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "answers":
+                node = value
+                break
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    seen: set[str] = set()
+    repeats = []
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value in seen:
+                repeats.append((key.start_mark.line + 1, key.value))
+            seen.add(key.value)
+    return repeats
+
+
 def parse_answers(text: str, rubric: Rubric, *, fmt: str, source: str = "answers") -> dict[str, Answer]:
     """Parse an answers document; raise :class:`AnswersError` naming every bad entry."""
     rows: list[tuple[str, Any, dict[str, Any]]] = []
@@ -80,7 +100,8 @@ def parse_answers(text: str, rubric: Rubric, *, fmt: str, source: str = "answers
         header = [h.strip().lower() for h in reader.fieldnames or []]
         if "question" not in header or "answer" not in header:
             raise AnswersError([f"{source}: the CSV needs a header with 'question' and 'answer'"])
-        for n, row in enumerate(reader, start=2):
+        for row in reader:
+            n = reader.line_num  # the file's line, even after blank lines
             row = {(k or "").strip().lower(): v for k, v in row.items()}
             qid = (row.get("question") or "").strip()
             if not qid and not any((v or "").strip() for v in row.values() if isinstance(v, str)):
@@ -95,6 +116,7 @@ def parse_answers(text: str, rubric: Rubric, *, fmt: str, source: str = "answers
             data = data["answers"]
         if not isinstance(data, dict):
             raise AnswersError([f"{source}: expected 'answers:' mapping question ids to answers"])
+        problems += [f"{source}:{line}: {qid} is answered twice" for line, qid in _repeats(text)]
         for qid, value in data.items():
             qid = str(qid)
             if isinstance(value, dict):

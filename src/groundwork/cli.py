@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from groundwork import demo
 from groundwork.answers import AnswersError, load_answers
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, build_roadmap
 from groundwork.rubric import Rubric, RubricError, json_schema, load_rubric
 from groundwork.scoring import Scorecard, score
+from groundwork.store import database_path, open_store
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -135,7 +137,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    path = Path(args.db) if args.db else database_path()
+    demo.reset(path)
+    print(f"Demo organisation '{demo.ORGANISATION}' written to {path}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    with open_store() as store:
+        if store.is_empty:
+            demo.seed(store)
+            print(f"First start: loaded the demo organisation into {store.path}")
     command = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(args.port), "--server.headless", "true",
@@ -182,7 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the rubric format's JSON Schema")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("serve", help="run the web app")
+    p = sub.add_parser("demo", help="(re)create the demo database (replaces it)")
+    p.add_argument("--db", help="database file (default: $GROUNDWORK_DB or data/groundwork.db)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="run the web app (loads the demo on first start)")
     p.add_argument("--port", type=int, default=8501)
     p.set_defaults(func=cmd_serve)
     return parser

@@ -145,6 +145,8 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
     by_id = {q.id: q for q in card.questions}
     blocked_dims = {b.dimension: b.required for b in card.verdict.blockers if b.question is None}
     blocked_questions = {b.question for b in card.verdict.blockers if b.question}
+    # a gated dimension with nothing answered clears its gate by assessing its questions
+    unseen_dims = {b.dimension for b in card.verdict.blockers if b.question is None and b.level is None}
 
     items: dict[str, RoadmapItem] = {}
 
@@ -184,8 +186,10 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
         if q.answer == NA:
             continue
         if q.level is None:
-            if q.answer == UNKNOWN or q.id in blocked_questions:
-                add_assess(q.id, CLEAR_THE_GATE if q.id in blocked_questions else REACH_THE_TARGET)
+            if q.id in blocked_questions or q.dimension in unseen_dims:
+                add_assess(q.id, CLEAR_THE_GATE)
+            elif q.answer == UNKNOWN:
+                add_assess(q.id, REACH_THE_TARGET)
             continue
         gate_level = max(q.floor or 0, blocked_dims.get(q.dimension, 0))
         top = max(q.target, next_targets.get(q.id, q.target))

@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
+DEFAULT_RUBRIC = RUBRICS_DIR / "genai-production.yaml"
 DEPENDENCY = re.compile(r"^(?P<question>[^@\s]+)@(?P<level>-?\d+)$")
 
 DEFAULT_SCALE = [
@@ -114,7 +116,7 @@ class Question(_Model):
     weight: float = Field(1.0, gt=0)
     targets: dict[str, int] = {}
     levels: dict[int, str]
-    actions: dict[int, Action] = {}
+    actions: dict[int, Action]
     crosswalk: Crosswalk = Crosswalk()
     replaces: list[str] = []
 

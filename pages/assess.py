@@ -1,0 +1,204 @@
+"""Assess: start a round, then walk the rubric dimension by dimension; every answer is saved
+as it is given, and the round and dimension travel in the URL so a reload resumes."""
+
+import streamlit as st
+
+from groundwork import ui
+from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.store import Store
+
+CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
+CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
+
+
+def widget_key(aid: int, qid: str, field: str) -> str:
+    return f"a{aid}-{qid}-{field}"
+
+
+def save(aid: int, qid: str) -> None:
+    """Widget callback: store this question's answer as it stands in the widgets."""
+    state = st.session_state
+    value = state.get(widget_key(aid, qid, "level"))
+    if value is None:
+        return
+    answer = Answer(
+        value,
+        confidence=state.get(widget_key(aid, qid, "confidence")),
+        evidence=state.get(widget_key(aid, qid, "evidence")) or "",
+        notes=state.get(widget_key(aid, qid, "notes")) or "",
+    )
+    with ui.friendly_errors(), ui.store() as s:
+        s.save_answer(aid, qid, answer, who=ui.who())
+        state["saved-flash"] = qid
+
+
+def go_to_dimension(aid: int, dim_id: str) -> None:
+    st.session_state[f"dim-{aid}"] = dim_id
+    st.query_params["dim"] = dim_id
+
+
+def start_form(s: Store) -> None:
+    rubric = ui.default_rubric()
+    scopes = [sc for sc in s.scopes() if sc.kind in ("system", "unit", "organisation")]
+    if not scopes:
+        st.info("Create an organisation and an AI system on the Portfolio page first.")
+        st.page_link(ui.PAGES["portfolio"], label="Go to the portfolio", icon="🗂️")
+        return
+    names = {sc.id: s.scope_path(sc.id) for sc in scopes}
+    ids = sorted(names, key=lambda i: (scopes[[x.id for x in scopes].index(i)].kind != "system",
+                                       names[i]))
+    wanted = ui.query_int("scope")
+    scope_id = st.selectbox("What are you assessing?", ids, format_func=names.get,
+                            index=ids.index(wanted) if wanted in ids else 0)
+    scope = s.scope(scope_id)
+    rounds = s.assessments(scope_id)
+
+    drafts = [a for a in rounds if not a.final]
+    if drafts:
+        st.info(f"{len(drafts)} round(s) of this scope are still open.")
+        for a in drafts:
+            st.page_link(ui.PAGES["assess"], label=f"Resume {a.label} (target {a.stage})",
+                         icon="▶️", query_params={"round": str(a.id)})
+
+    stages = rubric.stage_ids
+    default_stage = rubric.next_stage(scope.stage) if scope.stage in stages else None
+    with st.form("start-round"):
+        st.markdown("**Start a new round**")
+        c1, c2 = st.columns(2)
+        stage = c1.selectbox(
+            "Target stage: the stage you want to be ready for", stages,
+            index=stages.index(default_stage or scope.stage or stages[0])
+            if (default_stage or scope.stage) in stages else 0,
+            format_func=lambda x: rubric.stage(x).title,
+        )
+        tiers = rubric.tier_ids
+        tier = c2.selectbox("Risk tier", tiers,
+                            index=tiers.index(scope.tier) if scope.tier in tiers else 0,
+                            format_func=lambda t: rubric.tier(t).title)
+        stored = {r["sha256"]: f"{r['title']} {r['version']}" for r in s.rubrics()}
+        stored.setdefault(rubric.sha256, f"{rubric.title} {rubric.version}")
+        shas = [rubric.sha256] + [k for k in stored if k != rubric.sha256]
+        sha = st.selectbox("Rubric", shas, format_func=stored.get)
+        prefill = None
+        if rounds:
+            last = rounds[-1]
+            if st.checkbox(f"Pre-fill from the last round ({last.label}, {last.date})",
+                           value=True):
+                prefill = last.id
+        label = st.text_input("Name of this round", placeholder="e.g. Q1 2027 review")
+        if st.form_submit_button("Start the round", type="primary"):
+            chosen = rubric if sha == rubric.sha256 else s.rubric(sha)
+            aid = s.create_assessment(scope_id, chosen, stage, tier, who=ui.who(),
+                                      label=label.strip(), prefill_from=prefill)
+            st.query_params.clear()
+            st.query_params["round"] = str(aid)
+            st.rerun()
+
+
+def walkthrough(s: Store, aid: int) -> None:
+    a = s.assessment(aid)
+    rubric = s.rubric(a.rubric_sha256)
+    answers = s.answers(aid)
+    st.subheader(s.scope_path(a.scope_id))
+    st.caption(
+        f"{a.label} · target stage **{rubric.stage(a.stage).title}** · "
+        f"risk tier **{rubric.tier(a.tier).title}** · rubric {rubric.id} {rubric.version} · "
+        f"{'final' if a.final else 'draft: answers are saved as you go'}"
+    )
+    total = len(rubric.questions)
+    done = sum(q.id in answers for q in rubric.questions)
+    st.progress(done / total, text=f"{done} of {total} questions answered")
+
+    dims = {d.id: d for d in rubric.dimensions}
+
+    def dim_label(did: str) -> str:
+        d = dims[did]
+        n = sum(q.id in answers for q in d.questions)
+        mark = "✓ " if n == len(d.questions) else ""
+        return f"{mark}{d.title} ({n}/{len(d.questions)})"
+
+    wanted = st.query_params.get("dim")
+    ids = list(dims)
+    current = wanted if wanted in dims else ids[0]
+    chosen = st.radio("Dimension", ids, index=ids.index(current), format_func=dim_label,
+                      horizontal=True, key=f"dim-{aid}")
+    if chosen != wanted:
+        st.query_params["dim"] = chosen
+    dim = dims[chosen]
+    st.markdown(f"### {dim.title}")
+    if dim.description:
+        st.caption(dim.description)
+
+    flash = st.session_state.pop("saved-flash", None)
+    if flash:
+        st.toast(f"Saved {flash}", icon="💾")
+
+    for q in dim.questions:
+        with st.container(border=True):
+            st.markdown(f"**{q.id} · {q.text}**")
+            if q.why:
+                st.caption(f"Why it matters: {q.why}")
+            saved = answers.get(q.id)
+            keys = {f: widget_key(aid, q.id, f) for f in ("level", "confidence", "evidence",
+                                                          "notes")}
+            if keys["level"] not in st.session_state:
+                st.session_state[keys["level"]] = saved.value if saved else None
+                st.session_state[keys["confidence"]] = saved.confidence if saved else None
+                st.session_state[keys["evidence"]] = saved.evidence if saved else ""
+                st.session_state[keys["notes"]] = saved.notes if saved else ""
+            cols = st.columns(len(rubric.levels))
+            for col, level in zip(cols, rubric.levels, strict=True):
+                chosen_here = saved is not None and saved.value == level
+                with col.container(border=chosen_here):
+                    st.markdown(f"**{level} · {rubric.label(level)}**")
+                    st.caption(q.levels[level])
+            options = [*rubric.levels, NA, UNKNOWN]
+            st.radio(
+                f"Your answer for {q.id}", options, key=keys["level"],
+                format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}"),
+                horizontal=True, on_change=save, args=(aid, q.id), disabled=a.final,
+            )
+            c1, c2 = st.columns([1, 2])
+            c1.pills("Confidence", list(CONFIDENCE), format_func=CONFIDENCE.get,
+                     key=keys["confidence"], on_change=save, args=(aid, q.id),
+                     disabled=a.final)
+            c2.text_input("Evidence (links, documents)", key=keys["evidence"],
+                          on_change=save, args=(aid, q.id), disabled=a.final)
+            st.text_area("Notes", key=keys["notes"], on_change=save, args=(aid, q.id),
+                         disabled=a.final, height=68)
+            if st.session_state[keys["level"]] is None and (
+                st.session_state[keys["evidence"]] or st.session_state[keys["notes"]]
+            ):
+                st.caption("Choose an answer to save this question's evidence and notes.")
+
+    nav1, nav2, nav3 = st.columns(3)
+    i = ids.index(chosen)
+    if i + 1 < len(ids):
+        nav1.button(f"Next: {dims[ids[i + 1]].title} →", on_click=go_to_dimension,
+                    args=(aid, ids[i + 1]))
+    nav2.page_link(ui.PAGES["results"], label="See the results", icon="🎯",
+                   query_params={"round": str(aid)})
+    if not a.final:
+        missing = total - done
+        with nav3.popover("Finalise this round"):
+            if missing:
+                st.warning(f"{missing} question(s) are still unanswered.")
+            st.write("A final round can no longer be edited; a correction is a new round.")
+            if st.button("Finalise", type="primary"):
+                s.finalise(aid, who=ui.who())
+                st.rerun()
+
+
+st.title("Assess")
+with ui.friendly_errors(), ui.store() as store:
+    round_id = ui.query_int("round")
+    if round_id is not None and round_id in {a.id for a in store.assessments()}:
+        walkthrough(store, round_id)
+        st.divider()
+        if st.button("Start another round"):
+            st.query_params.clear()
+            st.rerun()
+    else:
+        if round_id is not None:
+            st.warning(f"There is no round {round_id}. Start a new one below.")
+        start_form(store)

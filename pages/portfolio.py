@@ -1,0 +1,129 @@
+"""Portfolio: organisations, units and AI systems, and where each one stands."""
+
+import pandas as pd
+import streamlit as st
+
+from groundwork import reports, ui
+
+st.title("Portfolio")
+st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
+
+with ui.friendly_errors(), ui.store() as s:
+    rubric = ui.default_rubric()
+    orgs = s.organisations()
+    rows = reports.portfolio(s)
+
+    if not orgs:
+        st.info("No organisation yet. Create one to start, or load the demo organisation.")
+
+    for org in orgs:
+        st.subheader(org["name"])
+        scopes = [r for r in rows if r["organisation_id"] == org["id"]]
+        by_id = {r["scope_id"]: r for r in scopes}
+
+        def parent_name(row: dict, by_id: dict = by_id) -> str:
+            parent = by_id.get(row["parent_id"])
+            return parent["name"] if parent and parent["kind"] == "unit" else "—"
+
+        systems = [r for r in scopes if r["kind"] != "organisation"]
+        table = pd.DataFrame(
+            [
+                {
+                    "Name": r["name"],
+                    "Kind": r["kind"],
+                    "Unit": parent_name(r) if r["kind"] == "system" else "",
+                    "Stage": r["stage"] or "",
+                    "Risk tier": r["tier"] or "",
+                    "Target": r["target"] or "",
+                    "Verdict": (f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
+                                if r["verdict"] else "not assessed"),
+                    "Blockers": r["blockers"],
+                    "Readiness": r["readiness"] * 100 if r["readiness"] is not None else None,
+                    "Last round": r["date"] or "",
+                }
+                for r in sorted(systems, key=lambda r: (parent_name(r), r["kind"], r["name"]))
+            ]
+        )
+        if table.empty:
+            st.caption("No units or systems yet.")
+        else:
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "Readiness": st.column_config.ProgressColumn(
+                        "Readiness", format="%.0f%%", min_value=0, max_value=100
+                    ),
+                    "Blockers": st.column_config.NumberColumn("Blockers", format="%d"),
+                },
+            )
+        assessed = [r for r in systems if r["assessment_id"]]
+        if assessed:
+            cols = st.columns(min(4, len(assessed)))
+            for i, r in enumerate(assessed):
+                cols[i % len(cols)].page_link(
+                    ui.PAGES["results"], label=f"Results: {r['name']}", icon="🎯",
+                    query_params={"round": str(r["assessment_id"])},
+                )
+
+    st.divider()
+    left, middle, right = st.columns(3)
+    with left, st.form("new-org", clear_on_submit=True):
+        st.markdown("**New organisation**")
+        name = st.text_input("Organisation name")
+        if st.form_submit_button("Create organisation"):
+            s.create_organisation(name, who=ui.who())
+            st.toast(f"Created {name.strip()}")
+            st.rerun()
+
+    if orgs:
+        org_names = {o["id"]: o["name"] for o in orgs}
+        with middle, st.form("new-scope", clear_on_submit=True):
+            st.markdown("**New unit or AI system**")
+            org_id = st.selectbox("Organisation", list(org_names), format_func=org_names.get)
+            kind = st.radio("Kind", ["system", "unit"], horizontal=True,
+                            format_func={"system": "AI system", "unit": "Business unit"}.get)
+            name = st.text_input("Name", key="new-scope-name")
+            units = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "unit"}
+            parent = st.selectbox("Inside unit (optional)", [None, *units],
+                                  format_func=lambda u: "—" if u is None else units[u])
+            stage = st.selectbox("Current stage (systems)", rubric.stage_ids)
+            tier = st.selectbox("Risk tier (systems)", rubric.tier_ids,
+                                format_func=lambda t: rubric.tier(t).title)
+            if st.form_submit_button("Create"):
+                new_id = s.create_scope(
+                    org_id, kind, name, parent_id=parent,
+                    stage=stage if kind == "system" else None,
+                    tier=tier if kind == "system" else None, who=ui.who(),
+                )
+                st.toast(f"Created {name.strip()}")
+                if kind == "system":
+                    st.switch_page(ui.PAGES["assess"], query_params={"scope": str(new_id)})
+                st.rerun()
+
+        with right, st.form("rename", clear_on_submit=True):
+            st.markdown("**Rename or move to another stage**")
+            names = {r["scope_id"]: f"{r['name']} ({r['kind']})" for r in rows}
+            kinds = {r["scope_id"]: r["kind"] for r in rows}
+            target = st.selectbox("Which", list(names), format_func=names.get)
+            new_name = st.text_input("New name (leave empty to keep)")
+            new_stage = st.selectbox("Stage (systems)", [None, *rubric.stage_ids],
+                                     format_func=lambda x: "keep" if x is None else x)
+            if st.form_submit_button("Save"):
+                changes = {}
+                if new_name.strip():
+                    changes["name"] = new_name
+                if new_stage and kinds.get(target) == "system":
+                    changes["stage"] = new_stage
+                s.update_scope(target, who=ui.who(), **changes)
+                st.toast("Saved")
+                st.rerun()
+
+        systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
+        if systems_all:
+            st.divider()
+            pick = st.selectbox("Start an assessment for", list(systems_all),
+                                format_func=systems_all.get, key="start-for")
+            if st.button("Start an assessment", type="primary"):
+                st.switch_page(ui.PAGES["assess"], query_params={"scope": str(pick)})

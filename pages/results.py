@@ -1,0 +1,130 @@
+"""Results: the verdict first, then where the gaps are and how every number was reached."""
+
+import pandas as pd
+import streamlit as st
+
+from groundwork import charts, reports, ui
+from groundwork.scoring import explain_dimension, explain_overall, explain_readiness
+
+
+def fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def gap_colour(gap: object) -> str:
+    if not isinstance(gap, int | float) or pd.isna(gap):
+        return ""
+    if gap >= 2:
+        return "background-color: rgba(220, 38, 38, 0.30)"
+    if gap >= 1:
+        return "background-color: rgba(245, 158, 11, 0.30)"
+    return "background-color: rgba(22, 163, 74, 0.20)"
+
+
+st.title("Results")
+with ui.friendly_errors(), ui.store() as s:
+    aid = ui.round_picker(s)
+    if aid is not None:
+        stored = s.assessment(aid)
+        rubric = s.rubric(stored.rubric_sha256)
+
+        with st.expander("What if… (recomputes here; the stored round is not changed)"):
+            c1, c2 = st.columns(2)
+            stage = c1.selectbox("Target stage", rubric.stage_ids,
+                                 index=rubric.stage_ids.index(stored.stage),
+                                 format_func=lambda x: rubric.stage(x).title, key=f"wi-s-{aid}")
+            tier = c2.selectbox("Risk tier", rubric.tier_ids,
+                                index=rubric.tier_ids.index(stored.tier),
+                                format_func=lambda t: rubric.tier(t).title, key=f"wi-t-{aid}")
+        rnd = reports.load_round(s, aid, stage, tier)
+        card = rnd.card
+        what_if = (stage, tier) != (stored.stage, stored.tier)
+
+        st.subheader(rnd.scope_path)
+        st.caption(f"{stored.label} · {stored.status} · rubric {rubric.id} {rubric.version}"
+                   + (" · **what-if view**" if what_if else ""))
+
+        stage_title = rubric.stage(stage).title
+        if card.verdict.passed:
+            st.success(f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
+                       "gate sets is met.", icon="✅")
+        else:
+            st.error(f"**Not ready for {stage_title}:** {len(card.verdict.blockers)} "
+                     "blocker(s) must be cleared first.", icon="⛔")
+            for b in card.verdict.blockers:
+                target_dim = b.dimension
+                label = f"{b.question or b.dimension}: {b.reason}"
+                st.page_link(ui.PAGES["assess"], label=label, icon="🚧",
+                             query_params={"round": str(aid), "dim": target_dim})
+
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("Overall score", fmt(card.score),
+                  help=explain_overall(card).formula)
+        m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
+        m3.metric("Readiness", "—" if card.readiness is None else f"{card.readiness:.0%}",
+                  help=explain_readiness(card).formula)
+        unknown = sum(d.unknown for d in card.dimensions)
+        m4.metric("Don't know", unknown, help="Many unknowns are a finding in themselves.")
+
+        prev = reports.previous_round(s, stored)
+        prev_card = reports.load_round(s, prev.id, stage, tier).card if prev else None
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Current vs target**" + (f" (and {prev.label})" if prev else ""))
+            st.plotly_chart(charts.radar(card, prev_card), config={"displayModeBar": False})
+        with right:
+            st.markdown("**Gap to target by dimension**")
+            st.plotly_chart(charts.gap_bars(card), config={"displayModeBar": False})
+
+        st.markdown("#### Questions")
+        levels = {q.id: q for q in rubric.questions}
+        frame = pd.DataFrame([
+            {
+                "Question": q.id,
+                "Dimension": q.dimension,
+                "Text": levels[q.id].text,
+                "Answer": {"na": "N/A", "unknown": "Don't know", None: "—"}.get(
+                    q.answer, str(q.answer)),  # type: ignore[arg-type]
+                "Target": q.target,
+                "Gap": q.gap,
+                "Floor": q.floor,
+                "Weighted gap": q.weighted_gap,
+            }
+            for q in card.questions
+        ])
+        st.dataframe(
+            frame.style.map(gap_colour, subset=["Gap"]).format(
+                {"Gap": lambda v: "" if pd.isna(v) else f"{v:.0f}",
+                 "Floor": lambda v: "" if pd.isna(v) else f"{v:.0f}",
+                 "Weighted gap": lambda v: "" if pd.isna(v) else f"{v:.2f}"}),
+            hide_index=True, width="stretch",
+        )
+
+        st.markdown("#### Explain the numbers")
+        overall = explain_overall(card)
+        st.markdown(f"**Overall score** = {overall.formula}")
+        st.markdown(f"**Readiness** = {explain_readiness(card).formula}")
+        for d in card.dimensions:
+            with st.expander(f"{d.title}: score {fmt(d.score)}, target {fmt(d.target)}, "
+                             f"gap {fmt(d.gap)}"):
+                why = explain_dimension(card, d.id)
+                st.markdown(f"Weighted mean of answered levels: {why.formula}")
+                if why.terms:
+                    st.dataframe(pd.DataFrame(why.terms), hide_index=True)
+                if why.excluded:
+                    st.caption("Left out of the score:")
+                    st.dataframe(pd.DataFrame(why.excluded)[["question", "reason"]],
+                                 hide_index=True)
+                if d.floor is not None:
+                    st.caption(f"Gate floor for this dimension: {d.floor}")
+
+        history = reports.history(s, stored.scope_id)
+        if len(history) > 1:
+            st.markdown("#### Trend across rounds")
+            st.plotly_chart(
+                charts.trend(history, [(d.id, d.title) for d in rubric.dimensions],
+                             rubric.min_level, rubric.max_level),
+                config={"displayModeBar": False},
+            )
+        st.page_link(ui.PAGES["roadmap"], label="Open the roadmap for this round", icon="🛣️",
+                     query_params={"round": str(aid)})

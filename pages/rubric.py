@@ -1,0 +1,93 @@
+"""Rubric: browse the rubric, and upload another one (validated, every error with its line)."""
+
+import pandas as pd
+import streamlit as st
+
+from groundwork import ui
+from groundwork.rubric import Rubric, RubricError, parse_rubric
+
+st.title("Rubric")
+
+
+def browse(rubric: Rubric) -> None:
+    st.subheader(f"{rubric.title} · {rubric.version}")
+    if rubric.description:
+        st.caption(rubric.description)
+    scale = pd.DataFrame([{"Level": s.level, "Label": s.label, "Meaning": s.meaning}
+                          for s in rubric.scale])
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Scale**")
+        st.dataframe(scale, hide_index=True, width="stretch")
+    with c2:
+        st.markdown("**Gates: floors each stage requires**")
+        rows = []
+        for stage in rubric.stage_ids:
+            gate = rubric.gates.get(stage)
+            if gate:
+                rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.dimensions.items()]
+                rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.questions.items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=260)
+
+    for dim in rubric.dimensions:
+        targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())
+        st.markdown(f"### {dim.title}")
+        st.caption(f"{dim.id} · weight {dim.weight:g} · targets: {targets}. {dim.description}")
+        for q in dim.questions:
+            with st.expander(f"{q.id} · {q.text}"):
+                if q.why:
+                    st.markdown(f"*Why it matters:* {q.why}")
+                table = pd.DataFrame([
+                    {
+                        "Level": f"{lv} · {rubric.label(lv)}",
+                        "What it looks like": q.levels.get(lv, ""),
+                        "Action to reach it": q.actions[lv].action if lv in q.actions else "",
+                        "Effort": str(q.actions[lv].effort) if lv in q.actions else "",
+                        "Needs first": ", ".join(q.actions[lv].depends_on)
+                        if lv in q.actions else "",
+                    }
+                    for lv in rubric.levels
+                ])
+                st.dataframe(table, hide_index=True, width="stretch")
+                cw = q.crosswalk
+                st.caption(
+                    f"Weight {q.weight:g}. NIST AI RMF: {', '.join(cw.nist_ai_rmf) or '—'} · "
+                    f"NIST AI 600-1: {', '.join(cw.nist_ai_600_1) or '—'} · "
+                    f"EU AI Act: {', '.join(cw.eu_ai_act) or '—'} · "
+                    f"ISO/IEC 42001: {', '.join(cw.iso_42001) or '—'}"
+                )
+    if rubric.references:
+        st.markdown("### Sources")
+        for ref in rubric.references:
+            st.markdown(f"- {ref.title} (checked {ref.checked.isoformat()})")
+            for d in ref.dates:
+                st.caption(f"{d.date.isoformat()}: {d.applies}")
+
+
+with ui.friendly_errors(), ui.store() as s:
+    tab_browse, tab_upload = st.tabs(["Browse", "Upload a rubric"])
+    with tab_upload:
+        st.write("Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
+                 "for new rounds. See docs/rubric-format.md for the format.")
+        upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
+        if upload is not None:
+            text = upload.getvalue().decode("utf-8", errors="replace")
+            try:
+                candidate = parse_rubric(text, upload.name)
+            except RubricError as exc:
+                st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was stored.")
+                st.code("\n".join(str(p) for p in exc.problems), language=None)
+            else:
+                st.success(f"{upload.name} is valid: {candidate.title} {candidate.version}, "
+                           f"{len(candidate.dimensions)} dimensions, "
+                           f"{len(candidate.questions)} questions.")
+                if st.button("Use it for new rounds", type="primary"):
+                    s.save_rubric(candidate)
+                    st.toast("Stored: choose it when you start a round.")
+    stored = {r["sha256"]: f"{r['title']} {r['version']} ({r['sha256'][:8]})"
+              for r in s.rubrics()}
+    default = ui.default_rubric()
+    stored = {default.sha256: f"{default.title} {default.version} (default)", **stored}
+    with tab_browse:
+        sha = st.selectbox("Rubric", list(stored), format_func=stored.get, key="rubric-pick")
+        browse(default if sha == default.sha256 else s.rubric(sha))

@@ -1,0 +1,108 @@
+"""The demo organisation: enough history that every page looks alive on first start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from groundwork.roadmap import build_roadmap
+from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.store import Store
+
+ORGANISATION = "Northwind Mutual"
+WHO = "demo"
+
+# name, unit, stage, tier, base level per dimension, rounds (quarters ago, uplift)
+SYSTEMS = [
+    ("Claims triage assistant", "Claims", "pilot", "high",
+     {"MON": 2, "DATA": 2, "COST": 2, "HUM": 3, "ORG": 1, "GOV": 2}, [(2, 0), (1, 1), (0, 2)]),
+    ("Adjuster knowledge search", "Claims", "production", "limited",
+     {"MON": 3, "DATA": 3, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 3}, [(2, 0), (1, 1), (0, 1)]),
+    ("Policy wording drafter", "Underwriting", "pilot", "limited",
+     {"MON": 1, "DATA": 2, "COST": 1, "HUM": 2, "ORG": 2, "GOV": 1}, [(0, 0)]),
+    ("Broker email summariser", "Underwriting", "scale", "minimal",
+     {"MON": 4, "DATA": 3, "COST": 4, "HUM": 3, "ORG": 3, "GOV": 3}, [(1, 0), (0, 0)]),
+]
+
+
+def _wobble(*parts: object) -> int:
+    """A fixed -1, 0 or +1 per question, so the demo is the same on every machine."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return digest[0] % 3 - 1
+
+
+def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> dict[str, Answer]:
+    answers = {}
+    for dim in rubric.dimensions:
+        for q in dim.questions:
+            pick = _wobble(system, q.id, "special") if uplift == 0 else 0
+            if q.id in ("COST-4",) and system.startswith("Policy"):
+                answers[q.id] = Answer(NA, notes="No inference volume yet")
+                continue
+            if pick == -1 and _wobble(system, q.id, "unknown") == -1 and uplift == 0:
+                answers[q.id] = Answer(UNKNOWN, notes="Nobody in the room knew")
+                continue
+            level = base.get(dim.id, rubric.min_level) + _wobble(system, q.id) + uplift
+            level = max(rubric.min_level, min(rubric.max_level, level))
+            answers[q.id] = Answer(level, confidence=3 + _wobble(system, q.id, "c"),
+                                   evidence=f"Reviewed with the {dim.title.lower()} lead")
+    return answers
+
+
+def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
+    month = (today.month - 1) // 3 * 3 + 1
+    year, month = today.year, month - 3 * quarters_ago
+    while month < 1:
+        year, month = year - 1, month + 12
+    return dt.date(year, month, 15)
+
+
+def seed(store: Store, rubric_path: str | Path = DEFAULT_RUBRIC,
+         today: dt.date | None = None) -> int:
+    """Create the demo organisation in ``store``; returns its id."""
+    rubric = load_rubric(rubric_path)
+    today = today or dt.date.today()
+    org = store.create_organisation(ORGANISATION, who=WHO)
+    units = {
+        name: store.create_scope(org, "unit", name, who=WHO,
+                                 description=f"The {name.lower()} business unit")
+        for name in ("Claims", "Underwriting")
+    }
+    for name, unit, stage, tier, base, rounds in SYSTEMS:
+        scope = store.create_scope(org, "system", name, parent_id=units[unit], stage=stage,
+                                   tier=tier, who=WHO)
+        target = rubric.next_stage(stage) or stage
+        previous = None
+        for n, (ago, uplift) in enumerate(rounds):
+            day = _quarter_start(today, ago) if ago else today
+            aid = store.create_assessment(
+                scope, rubric, target, tier, who=WHO, label=f"Q{(day.month - 1) // 3 + 1} {day.year}",
+                prefill_from=previous, created_at=f"{day.isoformat()}T09:00:00+00:00",
+            )
+            for qid, answer in _answers(rubric, name, base, uplift).items():
+                store.save_answer(aid, qid, answer, who=WHO)
+            if n < len(rounds) - 1 or len(rounds) > 2:
+                store.finalise(aid, who=WHO, at=f"{day.isoformat()}T17:00:00+00:00")
+            previous = aid
+        answers = store.answers(previous)
+        roadmap = build_roadmap(rubric, answers, target, tier, start=today)
+        owners = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
+        for i, item in enumerate(roadmap.items[:8]):
+            status = ("done", "in progress", "not started", "blocked")[i % 4]
+            store.save_roadmap_item(scope, item.id, who=WHO, owner=owners[i % 4], status=status,
+                                    start=today.isoformat(),
+                                    due=(today + dt.timedelta(days=45 + 15 * i)).isoformat())
+    return org
+
+
+def reset(path: str | Path) -> Path:
+    """(Re)create the demo database at ``path``."""
+    path = Path(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with Store(path) as store:
+        store.migrate()
+        seed(store)
+    return path

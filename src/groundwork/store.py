@@ -1,0 +1,578 @@
+"""SQLite storage through sqlite-utils: the only module that speaks SQL.
+
+One new connection per unit of work (a Streamlit rerun may run on another thread), WAL
+and foreign keys on, and every write through :meth:`Store.write`: a process-wide lock,
+``BEGIN IMMEDIATE``, commit or roll back as a whole. Answers are upserts keyed on
+(assessment, participant, question), so a retried save is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from groundwork.rubric import Rubric, parse_rubric
+from groundwork.scoring import NA, UNKNOWN, Answer
+
+DEFAULT_PATH = Path("data") / "groundwork.db"
+ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
+ROADMAP_FIELDS = ("owner", "start", "due", "status", "notes")
+SELF = "Self-assessment"
+
+_WRITE_LOCK = threading.RLock()
+migrations = Migrations("groundwork")
+
+
+def database_path() -> Path:
+    return Path(os.environ.get("GROUNDWORK_DB") or DEFAULT_PATH)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class StoreError(ValueError):
+    """A request the store refuses, with a message fit for the user."""
+
+
+# ---------------------------------------------------------------------------------
+# Schema
+# ---------------------------------------------------------------------------------
+
+
+@migrations(transactional=False)
+def m001_wal(db: Database) -> None:
+    db.enable_wal()
+
+
+@migrations()
+def m002_schema(db: Database) -> None:
+    db["organisations"].create(
+        {"id": int, "name": str, "accent": str, "logo": str, "created_at": str},
+        pk="id", not_null={"name", "created_at"},
+    )
+    db["organisations"].create_index(["name"], unique=True)
+    db["scopes"].create(
+        {
+            "id": int, "organisation_id": int, "parent_id": int, "kind": str, "name": str,
+            "description": str, "stage": str, "tier": str, "created_at": str,
+        },
+        pk="id",
+        not_null={"organisation_id", "kind", "name", "created_at"},
+        foreign_keys=[("organisation_id", "organisations", "id"), ("parent_id", "scopes", "id")],
+    )
+    db["scopes"].create_index(["organisation_id", "parent_id"])
+    db["rubrics"].create(
+        {"sha256": str, "rubric_id": str, "version": str, "title": str, "source": str,
+         "added_at": str},
+        pk="sha256", not_null={"rubric_id", "version", "source", "added_at"},
+    )
+    db["assessments"].create(
+        {
+            "id": int, "scope_id": int, "label": str, "stage": str, "tier": str,
+            "rubric_sha256": str, "rubric_id": str, "rubric_version": str, "status": str,
+            "based_on": int, "created_by": str, "created_at": str, "updated_at": str,
+            "finalised_at": str,
+        },
+        pk="id",
+        not_null={"scope_id", "stage", "tier", "rubric_sha256", "status", "created_at"},
+        foreign_keys=[
+            ("scope_id", "scopes", "id"),
+            ("rubric_sha256", "rubrics", "sha256"),
+            ("based_on", "assessments", "id"),
+        ],
+    )
+    db["assessments"].create_index(["scope_id", "created_at"])
+    db["participants"].create(
+        {"id": int, "assessment_id": int, "name": str, "role": str, "created_at": str},
+        pk="id", not_null={"assessment_id", "name", "role", "created_at"},
+        foreign_keys=[("assessment_id", "assessments", "id")],
+    )
+    db["participants"].create_index(["assessment_id", "name"], unique=True)
+    db["answers"].create(
+        {
+            "assessment_id": int, "participant_id": int, "question_id": str, "value": str,
+            "confidence": int, "evidence": str, "notes": str, "answered_by": str,
+            "answered_at": str,
+        },
+        pk=("assessment_id", "participant_id", "question_id"),
+        not_null={"value", "answered_at"},
+        foreign_keys=[("assessment_id", "assessments", "id"), ("participant_id", "participants", "id")],
+    )
+    db["roadmap_items"].create(
+        {
+            "scope_id": int, "item_id": str, "owner": str, "start": str, "due": str,
+            "status": str, "notes": str, "updated_by": str, "updated_at": str,
+        },
+        pk=("scope_id", "item_id"),
+        foreign_keys=[("scope_id", "scopes", "id")],
+    )
+    db["audit_log"].create(
+        {
+            "id": int, "at": str, "who": str, "action": str, "entity": str, "entity_id": str,
+            "field": str, "old_value": str, "new_value": str,
+        },
+        pk="id", not_null={"at", "action", "entity"},
+    )
+    db["audit_log"].create_index(["entity", "entity_id"])
+
+
+# ---------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    id: int
+    organisation_id: int
+    parent_id: int | None
+    kind: str  # organisation, unit or system
+    name: str
+    description: str
+    stage: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    id: int
+    scope_id: int
+    label: str
+    stage: str
+    tier: str
+    rubric_sha256: str
+    rubric_id: str
+    rubric_version: str
+    status: str
+    based_on: int | None
+    created_by: str
+    created_at: str
+    updated_at: str
+    finalised_at: str | None
+
+    @property
+    def final(self) -> bool:
+        return self.status == "final"
+
+    @property
+    def date(self) -> str:
+        return (self.finalised_at or self.created_at)[:10]
+
+
+def _encode(value: int | str) -> str:
+    return str(value)
+
+
+def _decode(value: str) -> int | str:
+    return value if value in (NA, UNKNOWN) else int(value)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse_cached(source: str) -> Rubric:
+    return parse_rubric(source, "stored rubric")
+
+
+class Store:
+    """A connection to the Groundwork database. Open one per unit of work; close it."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else database_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self.db = Database(conn)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> None:
+        with _WRITE_LOCK:
+            migrations.apply(self.db)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.db["scopes"].exists() or self.db["scopes"].count == 0
+
+    # -- the one write path --------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction: process-wide lock, BEGIN IMMEDIATE, all or nothing."""
+        with _WRITE_LOCK:
+            conn = self.db.conn
+            if conn.in_transaction:  # nested: join the outer transaction
+                yield self.db
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _audit(self, who: str, action: str, entity: str, entity_id: Any,
+               field: str | None = None, old: Any = None, new: Any = None) -> None:
+        self.db["audit_log"].insert({
+            "at": now(), "who": who or "", "action": action, "entity": entity,
+            "entity_id": str(entity_id), "field": field,
+            "old_value": None if old is None else str(old),
+            "new_value": None if new is None else str(new),
+        })
+
+    def audit_log(self, entity: str | None = None, entity_id: Any = None) -> list[dict]:
+        where, args = [], []
+        if entity:
+            where.append("entity = ?")
+            args.append(entity)
+        if entity_id is not None:
+            where.append("entity_id = ?")
+            args.append(str(entity_id))
+        return list(self.db["audit_log"].rows_where(" and ".join(where) or None, args,
+                                                    order_by="id"))
+
+    # -- organisations and scopes --------------------------------------------------
+    def create_organisation(self, name: str, who: str = "") -> int:
+        name = _required(name, "organisation name")
+        with self.write() as db:
+            if db["organisations"].count_where("name = ?", [name]):
+                raise StoreError(f"an organisation called '{name}' already exists")
+            org_id = db["organisations"].insert({"name": name, "created_at": now()}).last_pk
+            db["scopes"].insert({"organisation_id": org_id, "kind": "organisation",
+                                 "name": name, "created_at": now()})
+            self._audit(who, "create", "organisation", org_id, "name", None, name)
+        return int(org_id)
+
+    def organisations(self) -> list[dict]:
+        return list(self.db["organisations"].rows_where(order_by="name"))
+
+    def create_scope(self, organisation_id: int, kind: str, name: str, *,
+                     parent_id: int | None = None, stage: str | None = None,
+                     tier: str | None = None, description: str = "", who: str = "") -> int:
+        if kind not in ("unit", "system"):
+            raise StoreError(f"a scope is a unit or a system, not '{kind}'")
+        name = _required(name, f"{kind} name")
+        with self.write() as db:
+            if parent_id is None:
+                parent_id = self.organisation_scope(organisation_id).id
+            scope_id = db["scopes"].insert({
+                "organisation_id": organisation_id, "parent_id": parent_id, "kind": kind,
+                "name": name, "description": description, "stage": stage, "tier": tier,
+                "created_at": now(),
+            }).last_pk
+            self._audit(who, "create", "scope", scope_id, "name", None, name)
+        return int(scope_id)
+
+    def update_scope(self, scope_id: int, who: str = "", **fields: Any) -> None:
+        allowed = {"name", "description", "stage", "tier", "parent_id"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise StoreError(f"cannot change {', '.join(sorted(unknown))} of a scope")
+        if "name" in fields:
+            fields["name"] = _required(fields["name"], "name")
+        with self.write() as db:
+            old = db["scopes"].get(scope_id)
+            changes = {k: v for k, v in fields.items() if old.get(k) != v}
+            if not changes:
+                return
+            db["scopes"].update(scope_id, changes)
+            if old["kind"] == "organisation" and "name" in changes:
+                db["organisations"].update(old["organisation_id"], {"name": changes["name"]})
+            for key, value in changes.items():
+                self._audit(who, "update", "scope", scope_id, key, old.get(key), value)
+
+    def scope(self, scope_id: int) -> Scope:
+        row = self.db["scopes"].get(scope_id)
+        return _scope(row)
+
+    def scopes(self, organisation_id: int | None = None, kind: str | None = None) -> list[Scope]:
+        where, args = [], []
+        if organisation_id is not None:
+            where.append("organisation_id = ?")
+            args.append(organisation_id)
+        if kind:
+            where.append("kind = ?")
+            args.append(kind)
+        rows = self.db["scopes"].rows_where(" and ".join(where) or None, args, order_by="id")
+        return [_scope(r) for r in rows]
+
+    def organisation_scope(self, organisation_id: int) -> Scope:
+        rows = list(self.db["scopes"].rows_where(
+            "organisation_id = ? and kind = 'organisation'", [organisation_id]))
+        if not rows:
+            raise StoreError(f"no organisation with id {organisation_id}")
+        return _scope(rows[0])
+
+    def scope_path(self, scope_id: int) -> str:
+        """'Org / Unit / System', for headings and exports."""
+        names, current = [], self.scope(scope_id)
+        while True:
+            names.append(current.name)
+            if current.parent_id is None:
+                break
+            current = self.scope(current.parent_id)
+        return " / ".join(reversed(names))
+
+    # -- rubrics ------------------------------------------------------------------
+    def save_rubric(self, rubric: Rubric) -> str:
+        with self.write() as db:
+            if not db["rubrics"].count_where("sha256 = ?", [rubric.sha256]):
+                db["rubrics"].insert({
+                    "sha256": rubric.sha256, "rubric_id": rubric.id, "version": rubric.version,
+                    "title": rubric.title, "source": rubric.source, "added_at": now(),
+                })
+        return rubric.sha256
+
+    def rubric(self, sha256: str) -> Rubric:
+        row = self.db["rubrics"].get(sha256)
+        return _parse_cached(row["source"])
+
+    def rubrics(self) -> list[dict]:
+        return list(self.db.query(
+            "select sha256, rubric_id, version, title, added_at from rubrics order by added_at"
+        ))
+
+    # -- assessments --------------------------------------------------------------
+    def create_assessment(self, scope_id: int, rubric: Rubric, stage: str, tier: str, *,
+                          who: str = "", label: str = "", prefill_from: int | None = None,
+                          created_at: str | None = None) -> int:
+        if stage not in rubric.stage_ids:
+            raise StoreError(f"unknown stage '{stage}'")
+        if tier not in rubric.tier_ids:
+            raise StoreError(f"unknown tier '{tier}'")
+        self.save_rubric(rubric)
+        with self.write() as db:
+            stamp = created_at or now()
+            aid = db["assessments"].insert({
+                "scope_id": scope_id, "label": label or f"Round of {stamp[:10]}", "stage": stage,
+                "tier": tier, "rubric_sha256": rubric.sha256, "rubric_id": rubric.id,
+                "rubric_version": rubric.version, "status": "draft", "based_on": prefill_from,
+                "created_by": who, "created_at": stamp, "updated_at": stamp,
+            }).last_pk
+            pid = db["participants"].insert({"assessment_id": aid, "name": SELF, "role": "self",
+                                             "created_at": stamp}).last_pk
+            if prefill_from is not None:
+                self._prefill(aid, pid, prefill_from, rubric, who)
+            self._audit(who, "create", "assessment", aid, "stage", None, stage)
+        return int(aid)
+
+    def _prefill(self, aid: int, pid: int, source_id: int, rubric: Rubric, who: str) -> None:
+        """Copy the answers of an earlier round, following ``replaces`` across versions."""
+        old = self.answers(source_id)
+        rows = []
+        for q in rubric.questions:
+            for old_id in (q.id, *q.replaces):
+                if old_id in old:
+                    a = old[old_id]
+                    if isinstance(a.value, int) and a.value not in rubric.levels:
+                        break
+                    rows.append({"assessment_id": aid, "participant_id": pid,
+                                 "question_id": q.id, "value": _encode(a.value),
+                                 "confidence": a.confidence, "evidence": a.evidence,
+                                 "notes": a.notes, "answered_by": who, "answered_at": now()})
+                    break
+        if rows:
+            self.db["answers"].insert_all(rows)
+
+    def assessment(self, assessment_id: int) -> Assessment:
+        try:
+            row = self.db["assessments"].get(assessment_id)
+        except Exception as exc:  # sqlite_utils.db.NotFoundError
+            raise StoreError(f"no assessment with id {assessment_id}") from exc
+        return Assessment(**row)
+
+    def assessments(self, scope_id: int | None = None) -> list[Assessment]:
+        where = "scope_id = ?" if scope_id is not None else None
+        args = [scope_id] if scope_id is not None else []
+        return [Assessment(**r) for r in self.db["assessments"].rows_where(
+            where, args, order_by="created_at, id")]
+
+    def latest_assessments(self) -> dict[int, Assessment]:
+        """The newest round of every scope that has one."""
+        rows = self.db.query(
+            "select a.* from assessments a join (select scope_id, max(id) as id from assessments"
+            " group by scope_id) l on a.id = l.id"
+        )
+        return {r["scope_id"]: Assessment(**r) for r in rows}
+
+    def update_assessment(self, assessment_id: int, who: str = "", **fields: Any) -> None:
+        allowed = {"label", "stage", "tier"}
+        if set(fields) - allowed:
+            raise StoreError(f"cannot change {', '.join(sorted(set(fields) - allowed))}")
+        with self.write() as db:
+            current = self.assessment(assessment_id)
+            if current.final:
+                raise StoreError("this round is final: start a new round to change it")
+            for key, value in fields.items():
+                if getattr(current, key) != value:
+                    self._audit(who, "update", "assessment", assessment_id, key,
+                                getattr(current, key), value)
+            db["assessments"].update(assessment_id, {**fields, "updated_at": now()})
+
+    def finalise(self, assessment_id: int, who: str = "", at: str | None = None) -> None:
+        with self.write() as db:
+            current = self.assessment(assessment_id)
+            if current.final:
+                return
+            stamp = at or now()
+            db["assessments"].update(assessment_id, {"status": "final", "finalised_at": stamp,
+                                                     "updated_at": stamp})
+            self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
+
+    def participant(self, assessment_id: int, name: str = SELF) -> int:
+        rows = list(self.db["participants"].rows_where(
+            "assessment_id = ? and name = ?", [assessment_id, name]))
+        if rows:
+            return rows[0]["id"]
+        with self.write() as db:
+            return int(db["participants"].insert({
+                "assessment_id": assessment_id, "name": name, "role": "participant",
+                "created_at": now()}).last_pk)
+
+    # -- answers ------------------------------------------------------------------
+    def save_answer(self, assessment_id: int, question_id: str, answer: Answer, *,
+                    who: str = "", participant_id: int | None = None) -> bool:
+        """Upsert one answer; returns False when nothing changed. Audited."""
+        with self.write() as db:
+            current = self.assessment(assessment_id)
+            if current.final:
+                raise StoreError("this round is final: start a new round to change its answers")
+            rubric = self.rubric(current.rubric_sha256)
+            try:
+                rubric.question(question_id)
+            except KeyError:
+                raise StoreError(f"unknown question id '{question_id}'") from None
+            value = answer.value
+            if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
+                raise StoreError(f"{question_id}: {value!r} is not on the scale")
+            pid = participant_id or self.participant(assessment_id)
+            key = (assessment_id, pid, question_id)
+            old = next(iter(db["answers"].rows_where(
+                "assessment_id = ? and participant_id = ? and question_id = ?", list(key))), None)
+            row = {
+                "assessment_id": assessment_id, "participant_id": pid, "question_id": question_id,
+                "value": _encode(value), "confidence": answer.confidence,
+                "evidence": answer.evidence or "", "notes": answer.notes or "",
+                "answered_by": who, "answered_at": now(),
+            }
+            fields = ("value", "confidence", "evidence", "notes")
+            if old and all((old[f] or None) == (row[f] or None) for f in fields):
+                return False
+            db["answers"].upsert(row, pk=("assessment_id", "participant_id", "question_id"))
+            db["assessments"].update(assessment_id, {"updated_at": row["answered_at"]})
+            for f in fields:
+                before = old[f] if old else None
+                if (before or None) != (row[f] or None):
+                    self._audit(who, "answer", "assessment", assessment_id,
+                                f"{question_id}.{f}", before, row[f])
+        return True
+
+    def clear_answer(self, assessment_id: int, question_id: str, who: str = "") -> None:
+        with self.write() as db:
+            if self.assessment(assessment_id).final:
+                raise StoreError("this round is final")
+            pid = self.participant(assessment_id)
+            old = next(iter(db["answers"].rows_where(
+                "assessment_id = ? and participant_id = ? and question_id = ?",
+                [assessment_id, pid, question_id])), None)
+            if old:
+                db["answers"].delete((assessment_id, pid, question_id))
+                self._audit(who, "clear", "assessment", assessment_id,
+                            f"{question_id}.value", old["value"], None)
+
+    def answers(self, assessment_id: int, participant: str = SELF) -> dict[str, Answer]:
+        rows = self.db.query(
+            "select a.* from answers a join participants p on p.id = a.participant_id"
+            " where a.assessment_id = ? and p.name = ?", [assessment_id, participant])
+        return {
+            r["question_id"]: Answer(_decode(r["value"]), r["confidence"], r["evidence"] or "",
+                                     r["notes"] or "")
+            for r in rows
+        }
+
+    def answers_for(self, assessment_ids: list[int]) -> dict[int, dict[str, Answer]]:
+        """Self-assessment answers of many rounds in one query (the portfolio, history)."""
+        out: dict[int, dict[str, Answer]] = {aid: {} for aid in assessment_ids}
+        if not assessment_ids:
+            return out
+        marks = ",".join("?" * len(assessment_ids))
+        rows = self.db.query(
+            "select a.assessment_id, a.question_id, a.value from answers a join participants p"
+            f" on p.id = a.participant_id where p.role = 'self' and a.assessment_id in ({marks})",
+            assessment_ids,
+        )
+        for r in rows:
+            out[r["assessment_id"]][r["question_id"]] = Answer(_decode(r["value"]))
+        return out
+
+    # -- roadmap state ------------------------------------------------------------
+    def roadmap_state(self, scope_id: int) -> dict[str, dict]:
+        rows = self.db["roadmap_items"].rows_where("scope_id = ?", [scope_id])
+        return {r["item_id"]: r for r in rows}
+
+    def save_roadmap_item(self, scope_id: int, item_id: str, who: str = "", **fields: Any) -> bool:
+        unknown = set(fields) - set(ROADMAP_FIELDS)
+        if unknown:
+            raise StoreError(f"unknown roadmap field(s): {', '.join(sorted(unknown))}")
+        if "status" in fields and fields["status"] not in ROADMAP_STATUSES:
+            raise StoreError(f"status must be one of: {', '.join(ROADMAP_STATUSES)}")
+        for key in ("start", "due"):
+            if fields.get(key):
+                try:
+                    fields[key] = dt.date.fromisoformat(str(fields[key])).isoformat()
+                except ValueError:
+                    raise StoreError(f"{key} must be a date, YYYY-MM-DD") from None
+        with self.write() as db:
+            old = db["roadmap_items"].rows_where("scope_id = ? and item_id = ?", [scope_id, item_id])
+            old = next(iter(old), {})
+            changes = {k: v for k, v in fields.items() if (old.get(k) or None) != (v or None)}
+            if not changes:
+                return False
+            db["roadmap_items"].upsert(
+                {"scope_id": scope_id, "item_id": item_id, **changes, "updated_by": who,
+                 "updated_at": now()},
+                pk=("scope_id", "item_id"),
+            )
+            for key, value in changes.items():
+                self._audit(who, "roadmap", "scope", scope_id, f"{item_id}.{key}",
+                            old.get(key), value)
+        return True
+
+
+def _scope(row: dict) -> Scope:
+    return Scope(row["id"], row["organisation_id"], row["parent_id"], row["kind"], row["name"],
+                 row["description"] or "", row["stage"], row["tier"])
+
+
+def _required(text: str, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise StoreError(f"the {what} cannot be empty")
+    if len(text) > 200:
+        raise StoreError(f"the {what} is too long (200 characters at most)")
+    return text
+
+
+def open_store(path: str | Path | None = None, *, migrate: bool = True) -> Store:
+    store = Store(path)
+    if migrate:
+        store.migrate()
+    return store

@@ -1,0 +1,102 @@
+"""Small Streamlit helpers shared by the pages: the store, the rubric, the round picker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from groundwork import demo
+from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from groundwork.store import Store, StoreError, database_path
+
+log = logging.getLogger("groundwork")
+
+PAGES = {
+    "portfolio": "pages/portfolio.py",
+    "assess": "pages/assess.py",
+    "results": "pages/results.py",
+    "roadmap": "pages/roadmap.py",
+    "rubric": "pages/rubric.py",
+}
+VERDICT_ICON = {"ready": "✅", "not ready": "⛔"}
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(path: str) -> bool:
+    """Apply migrations once per process and database."""
+    with Store(path) as store:
+        store.migrate()
+    return True
+
+
+def store() -> Store:
+    """A fresh connection for this script run (never kept in session state)."""
+    path = str(database_path())
+    _migrated(path)
+    return Store(path)
+
+
+@st.cache_data(show_spinner=False)
+def default_rubric() -> Rubric:
+    return load_rubric(DEFAULT_RUBRIC)
+
+
+def who() -> str:
+    return st.session_state.get("who") or "anonymous"
+
+
+def query_int(name: str) -> int | None:
+    value = st.query_params.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Show a plain message instead of a traceback; keep the details in the server log."""
+    try:
+        yield
+    except StoreError as exc:
+        st.error(str(exc))
+    except Exception:  # noqa: BLE001 - the last line of defence for users
+        log.exception("page failed")
+        st.error("Something went wrong on this page. Nothing you saved has been lost; "
+                 "reload the page to try again.")
+
+
+def round_picker(s: Store, key: str = "round") -> int | None:
+    """Choose a round (kept in the URL as ``?round=ID`` so a reload comes back to it)."""
+    rounds = s.assessments()
+    if not rounds:
+        st.info("No assessment yet. Start one on the Assess page.")
+        st.page_link(PAGES["assess"], label="Start an assessment", icon="📝")
+        return None
+    labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
+    ids = list(reversed(list(labels)))
+    current = query_int(key)
+    if current not in labels:
+        current = ids[0]
+    chosen = st.selectbox("Round", ids, index=ids.index(current), format_func=labels.get,
+                          key=f"picker-{key}")
+    if chosen != query_int(key):
+        st.query_params[key] = str(chosen)
+    return chosen
+
+
+def seed_demo_if_empty() -> None:
+    """First start: fill an empty database with the demo organisation."""
+    with store() as s:
+        if s.is_empty:
+            demo.seed(s)
+
+
+def button_row(labels: list[str], on_click: Callable[[int], None]) -> None:
+    cols = st.columns(len(labels))
+    for i, (col, label) in enumerate(zip(cols, labels, strict=True)):
+        if col.button(label, key=f"btn-{label}"):
+            on_click(i)
