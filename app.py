@@ -4,14 +4,14 @@ import streamlit as st
 
 from groundwork import ui
 
-st.set_page_config(page_title="Groundwork", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Groundwork", page_icon=":material/explore:", layout="wide")
 
 pages = [
-    st.Page(ui.PAGES["portfolio"], title="Portfolio", icon="🗂️", default=True),
-    st.Page(ui.PAGES["assess"], title="Assess", icon="📝"),
-    st.Page(ui.PAGES["results"], title="Results", icon="🎯"),
-    st.Page(ui.PAGES["roadmap"], title="Roadmap", icon="🛣️"),
-    st.Page(ui.PAGES["rubric"], title="Rubric", icon="📚"),
+    st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),
+    st.Page(ui.PAGES["assess"], title="Assess", icon=":material/edit_note:"),
+    st.Page(ui.PAGES["results"], title="Results", icon=":material/fact_check:"),
+    st.Page(ui.PAGES["roadmap"], title="Roadmap", icon=":material/timeline:"),
+    st.Page(ui.PAGES["rubric"], title="Rubric", icon=":material/menu_book:"),
 ]
 page = st.navigation(pages)
 with st.sidebar:

@@ -42,7 +42,7 @@ def start_form(s: Store) -> None:
     scopes = [sc for sc in s.scopes() if sc.kind in ("system", "unit", "organisation")]
     if not scopes:
         st.info("Create an organisation and an AI system on the Portfolio page first.")
-        st.page_link(ui.PAGES["portfolio"], label="Go to the portfolio", icon="🗂️")
+        st.page_link(ui.PAGES["portfolio"], label="Go to the portfolio", icon=":material/dashboard:")
         return
     names = {sc.id: s.scope_path(sc.id) for sc in scopes}
     ids = sorted(names, key=lambda i: (scopes[[x.id for x in scopes].index(i)].kind != "system",
@@ -58,7 +58,7 @@ def start_form(s: Store) -> None:
         st.info(f"{len(drafts)} round(s) of this scope are still open.")
         for a in drafts:
             st.page_link(ui.PAGES["assess"], label=f"Resume {a.label} (target {a.stage})",
-                         icon="▶️", query_params={"round": str(a.id)})
+                         icon=":material/play_arrow:", query_params={"round": str(a.id)})
 
     stages = rubric.stage_ids
     default_stage = rubric.next_stage(scope.stage) if scope.stage in stages else None
@@ -131,7 +131,7 @@ def walkthrough(s: Store, aid: int) -> None:
 
     flash = st.session_state.pop("saved-flash", None)
     if flash:
-        st.toast(f"Saved {flash}", icon="💾")
+        st.toast(f"Saved {flash}", icon=":material/save:")
 
     for q in dim.questions:
         with st.container(border=True):
@@ -176,7 +176,7 @@ def walkthrough(s: Store, aid: int) -> None:
     if i + 1 < len(ids):
         nav1.button(f"Next: {dims[ids[i + 1]].title} →", on_click=go_to_dimension,
                     args=(aid, ids[i + 1]))
-    nav2.page_link(ui.PAGES["results"], label="See the results", icon="🎯",
+    nav2.page_link(ui.PAGES["results"], label="See the results", icon=":material/fact_check:",
                    query_params={"round": str(aid)})
     if not a.final:
         missing = total - done

@@ -37,7 +37,7 @@ with ui.friendly_errors(), ui.store() as s:
                     "Target": r["target"] or "",
                     "Verdict": (f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
                                 if r["verdict"] else "not assessed"),
-                    "Blockers": r["blockers"],
+                    "Blockers": r["blockers"] if r["verdict"] else None,
                     "Readiness": r["readiness"] * 100 if r["readiness"] is not None else None,
                     "Last round": r["date"] or "",
                 }
@@ -63,7 +63,7 @@ with ui.friendly_errors(), ui.store() as s:
             cols = st.columns(min(4, len(assessed)))
             for i, r in enumerate(assessed):
                 cols[i % len(cols)].page_link(
-                    ui.PAGES["results"], label=f"Results: {r['name']}", icon="🎯",
+                    ui.PAGES["results"], label=f"Results: {r['name']}", icon=":material/fact_check:",
                     query_params={"round": str(r["assessment_id"])},
                 )
 

@@ -47,15 +47,13 @@ with ui.friendly_errors(), ui.store() as s:
         stage_title = rubric.stage(stage).title
         if card.verdict.passed:
             st.success(f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
-                       "gate sets is met.", icon="✅")
+                       "gate sets is met.", icon=":material/check_circle:")
         else:
             st.error(f"**Not ready for {stage_title}:** {len(card.verdict.blockers)} "
-                     "blocker(s) must be cleared first.", icon="⛔")
+                     "blocker(s) must be cleared first.", icon=":material/cancel:")
             for b in card.verdict.blockers:
-                target_dim = b.dimension
-                label = f"{b.question or b.dimension}: {b.reason}"
-                st.page_link(ui.PAGES["assess"], label=label, icon="🚧",
-                             query_params={"round": str(aid), "dim": target_dim})
+                st.page_link(ui.PAGES["assess"], label=b.reason, icon=":material/block:",
+                             query_params={"round": str(aid), "dim": b.dimension})
 
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Overall score", fmt(card.score),
@@ -126,5 +124,5 @@ with ui.friendly_errors(), ui.store() as s:
                              rubric.min_level, rubric.max_level),
                 config={"displayModeBar": False},
             )
-        st.page_link(ui.PAGES["roadmap"], label="Open the roadmap for this round", icon="🛣️",
+        st.page_link(ui.PAGES["roadmap"], label="Open the roadmap for this round", icon=":material/timeline:",
                      query_params={"round": str(aid)})

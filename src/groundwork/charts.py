@@ -35,7 +35,7 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     fig.update_layout(
         polar={"radialaxis": {"range": [card.rubric.min_level, card.rubric.max_level],
                               "dtick": 1}},
-        legend={"orientation": "h", "y": -0.1}, margin={"l": 40, "r": 40, "t": 30, "b": 30},
+        legend={"orientation": "h", "y": -0.15}, margin={"l": 110, "r": 110, "t": 30, "b": 30},
         height=420,
     )
     return fig
@@ -63,8 +63,10 @@ def gantt(rows: list[dict]) -> go.Figure:
     frame["Finish"] = pd.to_datetime(frame["due"]) + pd.Timedelta(days=1)
     frame["Wave"] = frame["wave"].map(lambda n: f"Wave {n}")
     frame["Item"] = frame["id"]
+    palette = ["#1d4ed8", "#3b82f6", "#60a5fa", "#93c5fd", "#64748b", "#94a3b8", "#cbd5e1"]
     fig = px.timeline(frame, x_start="Start", x_end="Finish", y="Item", color="Wave",
-                      hover_data={"action": True, "owner": True, "status": True})
+                      hover_data={"action": True, "owner": True, "status": True},
+                      color_discrete_sequence=palette)
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_layout(height=max(300, 22 * len(frame) + 80),
                       margin={"l": 10, "r": 10, "t": 10, "b": 10})

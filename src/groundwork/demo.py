@@ -17,7 +17,7 @@ WHO = "demo"
 # name, unit, stage, tier, base level per dimension, rounds (quarters ago, uplift)
 SYSTEMS = [
     ("Claims triage assistant", "Claims", "pilot", "high",
-     {"MON": 2, "DATA": 2, "COST": 2, "HUM": 3, "ORG": 1, "GOV": 2}, [(2, 0), (1, 1), (0, 2)]),
+     {"MON": 2, "DATA": 2, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 2}, [(2, 0), (1, 1), (0, 2)]),
     ("Adjuster knowledge search", "Claims", "production", "limited",
      {"MON": 3, "DATA": 3, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 3}, [(2, 0), (1, 1), (0, 1)]),
     ("Policy wording drafter", "Underwriting", "pilot", "limited",
@@ -90,10 +90,10 @@ def seed(store: Store, rubric_path: str | Path = DEFAULT_RUBRIC,
         roadmap = build_roadmap(rubric, answers, target, tier, start=today)
         owners = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
         for i, item in enumerate(roadmap.items[:8]):
+            wave = roadmap.waves[roadmap.wave_of(item.id) - 1]
             status = ("done", "in progress", "not started", "blocked")[i % 4]
             store.save_roadmap_item(scope, item.id, who=WHO, owner=owners[i % 4], status=status,
-                                    start=today.isoformat(),
-                                    due=(today + dt.timedelta(days=45 + 15 * i)).isoformat())
+                                    start=wave.start.isoformat(), due=wave.end.isoformat())
     return org
 
 

@@ -21,7 +21,7 @@ PAGES = {
     "roadmap": "pages/roadmap.py",
     "rubric": "pages/rubric.py",
 }
-VERDICT_ICON = {"ready": "✅", "not ready": "⛔"}
+VERDICT_ICON = {"ready": "●", "not ready": "○"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,7 +74,7 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     rounds = s.assessments()
     if not rounds:
         st.info("No assessment yet. Start one on the Assess page.")
-        st.page_link(PAGES["assess"], label="Start an assessment", icon="📝")
+        st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
         return None
     labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
     ids = list(reversed(list(labels)))

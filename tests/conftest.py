@@ -1,0 +1,103 @@
+"""Shared test set-up. Browser tests (marked ``browser``) skip with a reason when no
+Chromium is found; in CI (``CI`` set) a missing Chromium is a failure instead."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    if chromium_path():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("CI is set but no Chromium was found: install Debian's chromium")
+    skip = pytest.mark.skip(reason="no Chromium found (install Debian's 'chromium' to run)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+# ---------------------------------------------------------------------------------
+# Rubrics, examples and the CLI, shared by the test_<area>.py files of the package
+# ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def default_rubric_path() -> Path:
+    """The shipped rubric, rubrics/genai-production.yaml (scale 1-5)."""
+    return ROOT / "rubrics" / "genai-production.yaml"
+
+
+@pytest.fixture(scope="session")
+def tiny_path() -> Path:
+    """tests/data/tiny.yaml: two dimensions, three questions, scale 0-3."""
+    return ROOT / "tests" / "data" / "tiny.yaml"
+
+
+@pytest.fixture(scope="session")
+def default_text(default_rubric_path):
+    return default_rubric_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def tiny_text(tiny_path):
+    return tiny_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def default_rubric(default_rubric_path):
+    from groundwork.rubric import load_rubric
+
+    return load_rubric(default_rubric_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_rubric(tiny_path):
+    from groundwork.rubric import load_rubric
+
+    return load_rubric(tiny_path)
+
+
+@pytest.fixture(scope="session")
+def rubrics(default_rubric, tiny_rubric):
+    """Both rubrics by name, for tests parametrised over ``["default", "tiny"]``."""
+    return {"default": default_rubric, "tiny": tiny_rubric}
+
+
+@pytest.fixture(scope="session")
+def pilot_answers_path() -> Path:
+    return ROOT / "examples" / "pilot.yaml"
+
+
+@pytest.fixture(scope="session")
+def near_production_answers_path() -> Path:
+    return ROOT / "examples" / "near-production.csv"
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``groundwork ARGS...`` in-process; returns (exit code, stdout, stderr)."""
+    from groundwork.cli import main
+
+    def run(*args: object) -> tuple[int, str, str]:
+        capsys.readouterr()  # drop anything printed before
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

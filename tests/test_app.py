@@ -1,0 +1,116 @@
+"""Every page through AppTest: renders on the demo data and on an empty database, and the
+Assess page stores what is answered."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from groundwork import demo
+from groundwork.store import open_store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = ["pages/portfolio.py", "pages/assess.py", "pages/results.py", "pages/roadmap.py",
+         "pages/rubric.py"]
+CRASH = "Something went wrong"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    demo.reset(path)
+    return path
+
+
+def open_page(page: str, db: Path, monkeypatch, **query: str) -> AppTest:
+    monkeypatch.setenv("GROUNDWORK_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if CRASH in str(e.value)], [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo_data(page, demo_db, monkeypatch):
+    at = open_page(page, demo_db, monkeypatch)
+    assert_clean(at)
+    assert at.title[0].value == Path(page).stem.capitalize()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(page, tmp_path, monkeypatch):
+    at = open_page(page, tmp_path / "empty.db", monkeypatch)
+    assert_clean(at)
+
+
+def test_navigation_switches_pages_with_the_pinned_streamlit(demo_db, monkeypatch):
+    at = open_page(PAGES[0], demo_db, monkeypatch)
+    assert at.title[0].value == "Portfolio"
+    for page in PAGES[1:]:
+        at.switch_page(page).run()
+        assert at.title[0].value == Path(page).stem.capitalize()
+
+
+def test_portfolio_lists_the_demo_systems_with_verdicts(demo_db, monkeypatch):
+    at = open_page(PAGES[0], demo_db, monkeypatch)
+    table = at.dataframe[0].value
+    assert {"Claims triage assistant", "Broker email summariser"} <= set(table["Name"])
+    assert table["Verdict"].str.contains("ready").any()
+
+
+def test_answering_on_the_assess_page_stores_the_answer(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+        aid = s.create_assessment(system, load_rubric(DEFAULT_RUBRIC), "production", "minimal")
+    at = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    at.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
+    at.text_input(key=f"a{aid}-MON-1-evidence").input("Langfuse traces").run()
+    assert_clean(at)
+    with open_store(db) as s:
+        saved = s.answers(aid)["MON-1"]
+    assert (saved.value, saved.evidence) == (3, "Langfuse traces")
+
+
+def test_starting_a_round_from_the_assess_page(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(system))
+    submit = [b for b in at.get("form_submit_button") if "Start the round" in str(b.proto.label)]
+    assert submit, "the start form is shown"
+    submit[0].click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        rounds = s.assessments(system)
+    assert len(rounds) == 1 and rounds[0].stage == "production"
+    assert at.query_params["round"] in (str(rounds[0].id), [str(rounds[0].id)])
+
+
+def test_results_show_the_verdict_first_and_what_if_changes_nothing_stored(demo_db, monkeypatch):
+    at = open_page("pages/results.py", demo_db, monkeypatch)
+    assert_clean(at)
+    verdicts = [e.value for e in at.error] + [e.value for e in at.success]
+    assert any("ready for" in v.lower() for v in verdicts)
+
+
+def test_a_broken_rubric_upload_lists_its_errors_without_a_traceback(tmp_path, monkeypatch):
+    at = open_page("pages/rubric.py", tmp_path / "gw.db", monkeypatch)
+    broken = b"id: x\nversion: '1'\ntitle: X\ndimensions:\n  - id: D\n    wieght: 2\n"
+    at.file_uploader(key="rubric-upload").upload("broken.yaml", broken, "application/yaml").run()
+    assert not at.exception
+    codes = "\n".join(c.value for c in at.code)
+    assert "broken.yaml:6: D: unknown key 'wieght'" in codes

@@ -1,0 +1,180 @@
+"""The journey a new user takes, in headless Chromium against a real ``streamlit run``
+server on a temporary database. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import CHROMIUM_ARGS, ROOT, chromium_path
+
+ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, db: Path, process: subprocess.Popen):
+        self.url, self.db, self.process = url, db, process
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """``streamlit run app.py`` on a free port and a temporary database; waits for health."""
+    db = tmp_path_factory.mktemp("server") / "groundwork.db"
+    port = _free_port()
+    log = open(db.parent / "server.log", "w+")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "GROUNDWORK_DB": str(db)}, stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"the server exited early:\n{log.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            log.seek(0)
+            pytest.fail(f"the server did not answer /_stcore/health in 60 s:\n{log.read()}")
+        time.sleep(0.3)
+    yield Server(url, db, process)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.seek(0)
+    tail = log.read()[-4000:]
+    log.close()
+    if "Traceback" in tail:
+        print(f"server log:\n{tail}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def wait_for_app(page) -> None:
+    """Streamlit has connected and finished running the script."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+
+def screenshot(page, name: str) -> Path:
+    """Full-page screenshot once every chart on the page has drawn."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for chart in page.locator('[data-testid="stPlotlyChart"]').all():
+        chart.locator(".main-svg").first.wait_for()
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def goto(page, server: Server, path: str = "/") -> None:
+    page.goto(server.url + path)
+    wait_for_app(page)
+
+
+def choose(page, question: str, option: str) -> None:
+    group = page.get_by_role("radiogroup", name=f"Your answer for {question}")
+    group.get_by_text(option, exact=True).click()
+    wait_for_app(page)
+
+
+def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
+    # Portfolio: create an organisation and a system.
+    goto(page, server)
+    screenshot(page, "01-portfolio-empty")
+    page.get_by_label("Organisation name").fill("Acme Insurance")
+    page.get_by_role("button", name="Create organisation").click()
+    wait_for_app(page)
+    page.get_by_label("Name", exact=True).fill("Claims assistant")
+    page.get_by_role("button", name="Create", exact=True).click()
+    wait_for_app(page)
+
+    # Assess: the new system is preselected; start a round.
+    page.get_by_role("button", name="Start the round").click()
+    wait_for_app(page)
+    assert "round=" in page.url
+    choose(page, "MON-1", "3 · Defined")
+    choose(page, "MON-2", "2 · Managed")
+    page.get_by_label("Evidence (links, documents)").first.fill("Langfuse traces")
+    page.get_by_label("Evidence (links, documents)").first.press("Tab")
+    wait_for_app(page)
+
+    # A reload mid-way loses nothing.
+    page.reload()
+    wait_for_app(page)
+    group = page.get_by_role("radiogroup", name="Your answer for MON-1")
+    assert group.get_by_role("radio", name="3 · Defined").is_checked()
+    assert page.get_by_role("radiogroup", name="Your answer for MON-2").get_by_role(
+        "radio", name="2 · Managed").is_checked()
+    assert page.get_by_label("Evidence (links, documents)").first.input_value() == (
+        "Langfuse traces")
+    choose(page, "MON-3", "Don't know")
+    choose(page, "MON-4", "N/A")
+    choose(page, "MON-5", "1 · Initial")
+    assert page.get_by_text("5 of 28 questions answered").is_visible()
+    screenshot(page, "02-assess")
+
+    # Results: the verdict and the blockers.
+    page.get_by_role("link", name="See the results").click()
+    wait_for_app(page)
+    page.get_by_text("Not ready for Production").wait_for()
+    assert page.get_by_text("MON-1 is at level 3").count() == 0
+    assert page.get_by_text("HUM-1 is not answered").first.is_visible()
+    screenshot(page, "03-results")
+
+    # Roadmap: set an owner, reload, and find it still there.
+    page.get_by_role("link", name="Open the roadmap for this round").click()
+    wait_for_app(page)
+    page.get_by_label("Owner").fill("Priya Raman")
+    page.get_by_role("button", name="Save item").click()
+    wait_for_app(page)
+    page.reload()
+    wait_for_app(page)
+    assert page.get_by_label("Owner").input_value() == "Priya Raman"
+    screenshot(page, "04-roadmap")
+
+    goto(page, server, "/rubric")
+    screenshot(page, "05-rubric")

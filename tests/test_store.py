@@ -1,0 +1,199 @@
+"""The SQLite store: migrations, round-trips, the audit log, and a full room writing at once."""
+
+import sqlite3
+import threading
+
+import pytest
+
+from groundwork.rubric import DEFAULT_RUBRIC, load_rubric, parse_rubric
+from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.store import Store, StoreError, open_store
+
+
+@pytest.fixture
+def rubric():
+    return load_rubric(DEFAULT_RUBRIC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(tmp_path / "gw.db") as s:
+        yield s
+
+
+@pytest.fixture
+def round_id(store, rubric):
+    org = store.create_organisation("Acme", who="ana")
+    system = store.create_scope(org, "system", "Chatbot", stage="pilot", tier="limited")
+    return store.create_assessment(system, rubric, "production", "limited", who="ana")
+
+
+def test_migrations_from_empty_create_every_table_with_wal(tmp_path):
+    path = tmp_path / "new.db"
+    with open_store(path) as s:
+        tables = set(s.db.table_names())
+        assert {"organisations", "scopes", "rubrics", "assessments", "participants", "answers",
+                "roadmap_items", "audit_log"} <= tables
+        assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert s.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        s.migrate()  # applying again is a no-op
+        assert s.is_empty
+
+
+def test_answers_round_trip_with_evidence_and_na_unknown(store, round_id):
+    store.save_answer(round_id, "MON-1", Answer(3, 4, "traces in Langfuse", "since May"))
+    store.save_answer(round_id, "DATA-2", Answer(NA))
+    store.save_answer(round_id, "COST-1", Answer(UNKNOWN))
+    got = store.answers(round_id)
+    assert got["MON-1"] == Answer(3, 4, "traces in Langfuse", "since May")
+    assert got["DATA-2"].value == NA and got["COST-1"].value == UNKNOWN
+
+
+def test_saving_the_same_answer_twice_is_an_idempotent_upsert(store, round_id):
+    assert store.save_answer(round_id, "MON-1", Answer(2)) is True
+    assert store.save_answer(round_id, "MON-1", Answer(2)) is False
+    rows = store.db.execute("select count(*) from answers").fetchone()[0]
+    assert rows == 1
+
+
+def test_bad_answers_are_refused(store, round_id):
+    with pytest.raises(StoreError, match="unknown question id 'NOPE-1'"):
+        store.save_answer(round_id, "NOPE-1", Answer(2))
+    with pytest.raises(StoreError, match="not on the scale"):
+        store.save_answer(round_id, "MON-1", Answer(9))
+
+
+def test_audit_log_records_who_what_old_and_new(store, round_id):
+    store.save_answer(round_id, "MON-1", Answer(2), who="ana")
+    store.save_answer(round_id, "MON-1", Answer(3), who="ben")
+    log = [e for e in store.audit_log("assessment", round_id) if e["field"] == "MON-1.value"]
+    assert [(e["who"], e["old_value"], e["new_value"]) for e in log] == [
+        ("ana", None, "2"), ("ben", "2", "3")]
+    assert all(e["at"] for e in log)
+
+
+def test_final_rounds_are_not_edited_in_place(store, round_id):
+    store.save_answer(round_id, "MON-1", Answer(2))
+    store.finalise(round_id, who="ana")
+    with pytest.raises(StoreError, match="final"):
+        store.save_answer(round_id, "MON-1", Answer(3))
+    assert store.answers(round_id)["MON-1"].value == 2
+
+
+def test_a_new_round_prefills_from_the_last_and_follows_replaces(store, rubric, round_id):
+    store.save_answer(round_id, "MON-1", Answer(3, evidence="e"))
+    store.save_answer(round_id, "GOV-1", Answer(UNKNOWN))
+    scope = store.assessment(round_id).scope_id
+    again = store.create_assessment(scope, rubric, "production", "limited", prefill_from=round_id)
+    assert store.answers(again) == store.answers(round_id)
+
+    # A later rubric version renames MON-1 to MON-1b; history carries across.
+    renamed = rubric.source.replace("- id: MON-1\n", "- id: MON-1b\n        replaces: [MON-1]\n")
+    renamed = renamed.replace("MON-1@", "MON-1b@").replace("MON-1:", "MON-1b:")
+    v2 = parse_rubric(renamed.replace('version: "1.0.0"', 'version: "2.0.0"'))
+    third = store.create_assessment(scope, v2, "production", "limited", prefill_from=round_id)
+    assert store.answers(third)["MON-1b"].value == 3
+
+
+def test_rubric_text_is_kept_with_the_round(store, rubric, round_id):
+    a = store.assessment(round_id)
+    assert (a.rubric_id, a.rubric_version, a.rubric_sha256) == (
+        rubric.id, rubric.version, rubric.sha256)
+    assert store.rubric(a.rubric_sha256).source == rubric.source
+
+
+def test_roadmap_state_survives_and_is_audited(store, round_id):
+    scope = store.assessment(round_id).scope_id
+    store.save_roadmap_item(scope, "MON-1@3", who="ana", owner="Priya", status="in progress",
+                            due="2027-03-31")
+    store.save_roadmap_item(scope, "MON-1@3", who="ben", owner="Tom")
+    state = store.roadmap_state(scope)["MON-1@3"]
+    assert (state["owner"], state["status"], state["due"]) == ("Tom", "in progress", "2027-03-31")
+    changes = [(e["field"], e["old_value"], e["new_value"]) for e in store.audit_log("scope", scope)
+               if e["action"] == "roadmap"]
+    assert ("MON-1@3.owner", "Priya", "Tom") in changes
+    with pytest.raises(StoreError, match="status"):
+        store.save_roadmap_item(scope, "MON-1@3", status="nearly")
+    with pytest.raises(StoreError, match="date"):
+        store.save_roadmap_item(scope, "MON-1@3", due="next week")
+
+
+def test_organisations_units_and_systems_form_a_tree(store):
+    org = store.create_organisation("Acme")
+    unit = store.create_scope(org, "unit", "Claims")
+    system = store.create_scope(org, "system", "Triage bot", parent_id=unit, stage="pilot",
+                                tier="high")
+    assert store.scope_path(system) == "Acme / Claims / Triage bot"
+    store.update_scope(system, name="Triage assistant", who="ana")
+    assert store.scope(system).name == "Triage assistant"
+    with pytest.raises(StoreError, match="already exists"):
+        store.create_organisation("Acme")
+    with pytest.raises(StoreError, match="empty"):
+        store.create_scope(org, "system", "   ")
+
+
+def test_a_failed_write_rolls_back_as_a_whole(store, round_id):
+    with pytest.raises(RuntimeError), store.write() as db:
+        db["audit_log"].insert({"at": "x", "action": "x", "entity": "x"})
+        raise RuntimeError("crash mid-write")
+    assert not [e for e in store.audit_log("x")]
+
+
+def _wide_rubric(questions: int) -> str:
+    items = "\n".join(
+        f"""      - id: Q-{i}
+        text: Question {i}
+        levels: {{1: a, 2: b, 3: c}}
+        actions: {{2: {{action: do b, effort: S}}, 3: {{action: do c, effort: S}}}}"""
+        for i in range(questions)
+    )
+    return f"""id: wide
+version: "1"
+title: Wide
+scale: [{{level: 1, label: One}}, {{level: 2, label: Two}}, {{level: 3, label: Three}}]
+dimensions:
+  - id: D
+    title: Dimension
+    targets: {{pilot: 2, production: 3, scale: 3}}
+    questions:
+{items}
+"""
+
+
+def test_twenty_writers_at_once_lose_nothing(tmp_path):
+    """A full workshop room: 20 threads, 40 answers each, all at the same moment."""
+    path = tmp_path / "room.db"
+    rubric = parse_rubric(_wide_rubric(40))
+    with open_store(path) as s:
+        org = s.create_organisation("Room")
+        scope = s.create_scope(org, "system", "Bot")
+        aid = s.create_assessment(scope, rubric, "production", "minimal")
+        people = [s.participant(aid, f"person {n}") for n in range(20)]
+
+    barrier = threading.Barrier(20)
+    errors: list[BaseException] = []
+
+    def answer_all(n: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(40):
+                with Store(path) as mine:  # a connection per unit of work, as each rerun does
+                    mine.save_answer(aid, f"Q-{i}", Answer(1 + (n + i) % 3), who=f"p{n}",
+                                     participant_id=people[n])
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer_all, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert not errors, errors[:3]
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "select participant_id, question_id, value from answers where assessment_id = ?",
+            [aid]).fetchall()
+    assert len(rows) == 800
+    expected = {(people[n], f"Q-{i}", str(1 + (n + i) % 3)) for n in range(20) for i in range(40)}
+    assert set(rows) == expected
