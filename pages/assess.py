@@ -42,14 +42,21 @@ def start_form(s: Store) -> None:
     scopes = [sc for sc in s.scopes() if sc.kind in ("system", "unit", "organisation")]
     if not scopes:
         st.info("Create an organisation and an AI system on the Portfolio page first.")
-        st.page_link(ui.PAGES["portfolio"], label="Go to the portfolio", icon=":material/dashboard:")
+        st.page_link(
+            ui.PAGES["portfolio"], label="Go to the portfolio", icon=":material/dashboard:"
+        )
         return
     names = {sc.id: s.scope_path(sc.id) for sc in scopes}
-    ids = sorted(names, key=lambda i: (scopes[[x.id for x in scopes].index(i)].kind != "system",
-                                       names[i]))
+    ids = sorted(
+        names, key=lambda i: (scopes[[x.id for x in scopes].index(i)].kind != "system", names[i])
+    )
     wanted = ui.query_int("scope")
-    scope_id = st.selectbox("What are you assessing?", ids, format_func=names.get,
-                            index=ids.index(wanted) if wanted in ids else 0)
+    scope_id = st.selectbox(
+        "What are you assessing?",
+        ids,
+        format_func=names.get,
+        index=ids.index(wanted) if wanted in ids else 0,
+    )
     scope = s.scope(scope_id)
     rounds = s.assessments(scope_id)
 
@@ -57,8 +64,12 @@ def start_form(s: Store) -> None:
     if drafts:
         st.info(f"{len(drafts)} round(s) of this scope are still open.")
         for a in drafts:
-            st.page_link(ui.PAGES["assess"], label=f"Resume {a.label} (target {a.stage})",
-                         icon=":material/play_arrow:", query_params={"round": str(a.id)})
+            st.page_link(
+                ui.PAGES["assess"],
+                label=f"Resume {a.label} (target {a.stage})",
+                icon=":material/play_arrow:",
+                query_params={"round": str(a.id)},
+            )
 
     stages = rubric.stage_ids
     default_stage = rubric.next_stage(scope.stage) if scope.stage in stages else None
@@ -66,15 +77,20 @@ def start_form(s: Store) -> None:
         st.markdown("**Start a new round**")
         c1, c2 = st.columns(2)
         stage = c1.selectbox(
-            "Target stage: the stage you want to be ready for", stages,
+            "Target stage: the stage you want to be ready for",
+            stages,
             index=stages.index(default_stage or scope.stage or stages[0])
-            if (default_stage or scope.stage) in stages else 0,
+            if (default_stage or scope.stage) in stages
+            else 0,
             format_func=lambda x: rubric.stage(x).title,
         )
         tiers = rubric.tier_ids
-        tier = c2.selectbox("Risk tier", tiers,
-                            index=tiers.index(scope.tier) if scope.tier in tiers else 0,
-                            format_func=lambda t: rubric.tier(t).title)
+        tier = c2.selectbox(
+            "Risk tier",
+            tiers,
+            index=tiers.index(scope.tier) if scope.tier in tiers else 0,
+            format_func=lambda t: rubric.tier(t).title,
+        )
         stored = {r["sha256"]: f"{r['title']} {r['version']}" for r in s.rubrics()}
         stored.setdefault(rubric.sha256, f"{rubric.title} {rubric.version}")
         shas = [rubric.sha256] + [k for k in stored if k != rubric.sha256]
@@ -82,14 +98,20 @@ def start_form(s: Store) -> None:
         prefill = None
         if rounds:
             last = rounds[-1]
-            if st.checkbox(f"Pre-fill from the last round ({last.label}, {last.date})",
-                           value=True):
+            if st.checkbox(f"Pre-fill from the last round ({last.label}, {last.date})", value=True):
                 prefill = last.id
         label = st.text_input("Name of this round", placeholder="e.g. Q1 2027 review")
         if st.form_submit_button("Start the round", type="primary"):
             chosen = rubric if sha == rubric.sha256 else s.rubric(sha)
-            aid = s.create_assessment(scope_id, chosen, stage, tier, who=ui.who(),
-                                      label=label.strip(), prefill_from=prefill)
+            aid = s.create_assessment(
+                scope_id,
+                chosen,
+                stage,
+                tier,
+                who=ui.who(),
+                label=label.strip(),
+                prefill_from=prefill,
+            )
             st.query_params.clear()
             st.query_params["round"] = str(aid)
             st.rerun()
@@ -120,8 +142,14 @@ def walkthrough(s: Store, aid: int) -> None:
     wanted = st.query_params.get("dim")
     ids = list(dims)
     current = wanted if wanted in dims else ids[0]
-    chosen = st.radio("Dimension", ids, index=ids.index(current), format_func=dim_label,
-                      horizontal=True, key=f"dim-{aid}")
+    chosen = st.radio(
+        "Dimension",
+        ids,
+        index=ids.index(current),
+        format_func=dim_label,
+        horizontal=True,
+        key=f"dim-{aid}",
+    )
     if chosen != wanted:
         st.query_params["dim"] = chosen
     dim = dims[chosen]
@@ -139,8 +167,9 @@ def walkthrough(s: Store, aid: int) -> None:
             if q.why:
                 st.caption(f"Why it matters: {q.why}")
             saved = answers.get(q.id)
-            keys = {f: widget_key(aid, q.id, f) for f in ("level", "confidence", "evidence",
-                                                          "notes")}
+            keys = {
+                f: widget_key(aid, q.id, f) for f in ("level", "confidence", "evidence", "notes")
+            }
             if keys["level"] not in st.session_state:
                 st.session_state[keys["level"]] = saved.value if saved else None
                 st.session_state[keys["confidence"]] = saved.confidence if saved else None
@@ -154,18 +183,40 @@ def walkthrough(s: Store, aid: int) -> None:
                     st.caption(q.levels[level])
             options = [*rubric.levels, NA, UNKNOWN]
             st.radio(
-                f"Your answer for {q.id}", options, key=keys["level"],
+                f"Your answer for {q.id}",
+                options,
+                key=keys["level"],
                 format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}"),
-                horizontal=True, on_change=save, args=(aid, q.id), disabled=a.final,
+                horizontal=True,
+                on_change=save,
+                args=(aid, q.id),
+                disabled=a.final,
             )
             c1, c2 = st.columns([1, 2])
-            c1.pills("Confidence", list(CONFIDENCE), format_func=CONFIDENCE.get,
-                     key=keys["confidence"], on_change=save, args=(aid, q.id),
-                     disabled=a.final)
-            c2.text_input("Evidence (links, documents)", key=keys["evidence"],
-                          on_change=save, args=(aid, q.id), disabled=a.final)
-            st.text_area("Notes", key=keys["notes"], on_change=save, args=(aid, q.id),
-                         disabled=a.final, height=68)
+            c1.pills(
+                "Confidence",
+                list(CONFIDENCE),
+                format_func=CONFIDENCE.get,
+                key=keys["confidence"],
+                on_change=save,
+                args=(aid, q.id),
+                disabled=a.final,
+            )
+            c2.text_input(
+                "Evidence (links, documents)",
+                key=keys["evidence"],
+                on_change=save,
+                args=(aid, q.id),
+                disabled=a.final,
+            )
+            st.text_area(
+                "Notes",
+                key=keys["notes"],
+                on_change=save,
+                args=(aid, q.id),
+                disabled=a.final,
+                height=68,
+            )
             if st.session_state[keys["level"]] is None and (
                 st.session_state[keys["evidence"]] or st.session_state[keys["notes"]]
             ):
@@ -174,10 +225,15 @@ def walkthrough(s: Store, aid: int) -> None:
     nav1, nav2, nav3 = st.columns(3)
     i = ids.index(chosen)
     if i + 1 < len(ids):
-        nav1.button(f"Next: {dims[ids[i + 1]].title} →", on_click=go_to_dimension,
-                    args=(aid, ids[i + 1]))
-    nav2.page_link(ui.PAGES["results"], label="See the results", icon=":material/fact_check:",
-                   query_params={"round": str(aid)})
+        nav1.button(
+            f"Next: {dims[ids[i + 1]].title} →", on_click=go_to_dimension, args=(aid, ids[i + 1])
+        )
+    nav2.page_link(
+        ui.PAGES["results"],
+        label="See the results",
+        icon=":material/fact_check:",
+        query_params={"round": str(aid)},
+    )
     if not a.final:
         missing = total - done
         with nav3.popover("Finalise this round"):
@@ -192,7 +248,7 @@ def walkthrough(s: Store, aid: int) -> None:
 st.title("Assess")
 with ui.friendly_errors(), ui.store() as store:
     round_id = ui.query_int("round")
-    if round_id is not None and round_id in {a.id for a in store.assessments()}:
+    if round_id is not None and store.has_assessment(round_id):
         walkthrough(store, round_id)
         st.divider()
         if st.button("Start another round"):

@@ -35,8 +35,11 @@ with ui.friendly_errors(), ui.store() as s:
                     "Stage": r["stage"] or "",
                     "Risk tier": r["tier"] or "",
                     "Target": r["target"] or "",
-                    "Verdict": (f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
-                                if r["verdict"] else "not assessed"),
+                    "Verdict": (
+                        f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
+                        if r["verdict"]
+                        else "not assessed"
+                    ),
                     "Blockers": r["blockers"] if r["verdict"] else None,
                     "Readiness": r["readiness"] * 100 if r["readiness"] is not None else None,
                     "Last round": r["date"] or "",
@@ -63,7 +66,9 @@ with ui.friendly_errors(), ui.store() as s:
             cols = st.columns(min(4, len(assessed)))
             for i, r in enumerate(assessed):
                 cols[i % len(cols)].page_link(
-                    ui.PAGES["results"], label=f"Results: {r['name']}", icon=":material/fact_check:",
+                    ui.PAGES["results"],
+                    label=f"Results: {r['name']}",
+                    icon=":material/fact_check:",
                     query_params={"round": str(r["assessment_id"])},
                 )
 
@@ -82,20 +87,32 @@ with ui.friendly_errors(), ui.store() as s:
         with middle, st.form("new-scope", clear_on_submit=True):
             st.markdown("**New unit or AI system**")
             org_id = st.selectbox("Organisation", list(org_names), format_func=org_names.get)
-            kind = st.radio("Kind", ["system", "unit"], horizontal=True,
-                            format_func={"system": "AI system", "unit": "Business unit"}.get)
+            kind = st.radio(
+                "Kind",
+                ["system", "unit"],
+                horizontal=True,
+                format_func={"system": "AI system", "unit": "Business unit"}.get,
+            )
             name = st.text_input("Name", key="new-scope-name")
             units = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "unit"}
-            parent = st.selectbox("Inside unit (optional)", [None, *units],
-                                  format_func=lambda u: "—" if u is None else units[u])
+            parent = st.selectbox(
+                "Inside unit (optional)",
+                [None, *units],
+                format_func=lambda u: "—" if u is None else units[u],
+            )
             stage = st.selectbox("Current stage (systems)", rubric.stage_ids)
-            tier = st.selectbox("Risk tier (systems)", rubric.tier_ids,
-                                format_func=lambda t: rubric.tier(t).title)
+            tier = st.selectbox(
+                "Risk tier (systems)", rubric.tier_ids, format_func=lambda t: rubric.tier(t).title
+            )
             if st.form_submit_button("Create"):
                 new_id = s.create_scope(
-                    org_id, kind, name, parent_id=parent,
+                    org_id,
+                    kind,
+                    name,
+                    parent_id=parent,
                     stage=stage if kind == "system" else None,
-                    tier=tier if kind == "system" else None, who=ui.who(),
+                    tier=tier if kind == "system" else None,
+                    who=ui.who(),
                 )
                 st.toast(f"Created {name.strip()}")
                 if kind == "system":
@@ -108,8 +125,11 @@ with ui.friendly_errors(), ui.store() as s:
             kinds = {r["scope_id"]: r["kind"] for r in rows}
             target = st.selectbox("Which", list(names), format_func=names.get)
             new_name = st.text_input("New name (leave empty to keep)")
-            new_stage = st.selectbox("Stage (systems)", [None, *rubric.stage_ids],
-                                     format_func=lambda x: "keep" if x is None else x)
+            new_stage = st.selectbox(
+                "Stage (systems)",
+                [None, *rubric.stage_ids],
+                format_func=lambda x: "keep" if x is None else x,
+            )
             if st.form_submit_button("Save"):
                 changes = {}
                 if new_name.strip():
@@ -123,7 +143,11 @@ with ui.friendly_errors(), ui.store() as s:
         systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
         if systems_all:
             st.divider()
-            pick = st.selectbox("Start an assessment for", list(systems_all),
-                                format_func=systems_all.get, key="start-for")
+            pick = st.selectbox(
+                "Start an assessment for",
+                list(systems_all),
+                format_func=systems_all.get,
+                key="start-for",
+            )
             if st.button("Start an assessment", type="primary"):
                 st.switch_page(ui.PAGES["assess"], query_params={"scope": str(pick)})

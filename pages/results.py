@@ -30,37 +30,59 @@ with ui.friendly_errors(), ui.store() as s:
 
         with st.expander("What if… (recomputes here; the stored round is not changed)"):
             c1, c2 = st.columns(2)
-            stage = c1.selectbox("Target stage", rubric.stage_ids,
-                                 index=rubric.stage_ids.index(stored.stage),
-                                 format_func=lambda x: rubric.stage(x).title, key=f"wi-s-{aid}")
-            tier = c2.selectbox("Risk tier", rubric.tier_ids,
-                                index=rubric.tier_ids.index(stored.tier),
-                                format_func=lambda t: rubric.tier(t).title, key=f"wi-t-{aid}")
+            stage = c1.selectbox(
+                "Target stage",
+                rubric.stage_ids,
+                index=rubric.stage_ids.index(stored.stage),
+                format_func=lambda x: rubric.stage(x).title,
+                key=f"wi-s-{aid}",
+            )
+            tier = c2.selectbox(
+                "Risk tier",
+                rubric.tier_ids,
+                index=rubric.tier_ids.index(stored.tier),
+                format_func=lambda t: rubric.tier(t).title,
+                key=f"wi-t-{aid}",
+            )
         rnd = reports.load_round(s, aid, stage, tier)
         card = rnd.card
         what_if = (stage, tier) != (stored.stage, stored.tier)
 
         st.subheader(rnd.scope_path)
-        st.caption(f"{stored.label} · {stored.status} · rubric {rubric.id} {rubric.version}"
-                   + (" · **what-if view**" if what_if else ""))
+        st.caption(
+            f"{stored.label} · {stored.status} · rubric {rubric.id} {rubric.version}"
+            + (" · **what-if view**" if what_if else "")
+        )
 
         stage_title = rubric.stage(stage).title
         if card.verdict.passed:
-            st.success(f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
-                       "gate sets is met.", icon=":material/check_circle:")
+            st.success(
+                f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
+                "gate sets is met.",
+                icon=":material/check_circle:",
+            )
         else:
-            st.error(f"**Not ready for {stage_title}:** {len(card.verdict.blockers)} "
-                     "blocker(s) must be cleared first.", icon=":material/cancel:")
+            st.error(
+                f"**Not ready for {stage_title}:** {len(card.verdict.blockers)} "
+                "blocker(s) must be cleared first.",
+                icon=":material/cancel:",
+            )
             for b in card.verdict.blockers:
-                st.page_link(ui.PAGES["assess"], label=b.reason, icon=":material/block:",
-                             query_params={"round": str(aid), "dim": b.dimension})
+                st.page_link(
+                    ui.PAGES["assess"],
+                    label=b.reason,
+                    icon=":material/block:",
+                    query_params={"round": str(aid), "dim": b.dimension},
+                )
 
         m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Overall score", fmt(card.score),
-                  help=explain_overall(card).formula)
+        m1.metric("Overall score", fmt(card.score), help=explain_overall(card).formula)
         m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
-        m3.metric("Readiness", "—" if card.readiness is None else f"{card.readiness:.0%}",
-                  help=explain_readiness(card).formula)
+        m3.metric(
+            "Readiness",
+            "—" if card.readiness is None else f"{card.readiness:.0%}",
+            help=explain_readiness(card).formula,
+        )
         unknown = sum(d.unknown for d in card.dimensions)
         m4.metric("Don't know", unknown, help="Many unknowns are a finding in themselves.")
 
@@ -76,26 +98,33 @@ with ui.friendly_errors(), ui.store() as s:
 
         st.markdown("#### Questions")
         levels = {q.id: q for q in rubric.questions}
-        frame = pd.DataFrame([
-            {
-                "Question": q.id,
-                "Dimension": q.dimension,
-                "Text": levels[q.id].text,
-                "Answer": {"na": "N/A", "unknown": "Don't know", None: "—"}.get(
-                    q.answer, str(q.answer)),  # type: ignore[arg-type]
-                "Target": q.target,
-                "Gap": q.gap,
-                "Floor": q.floor,
-                "Weighted gap": q.weighted_gap,
-            }
-            for q in card.questions
-        ])
+        frame = pd.DataFrame(
+            [
+                {
+                    "Question": q.id,
+                    "Dimension": q.dimension,
+                    "Text": levels[q.id].text,
+                    "Answer": {"na": "N/A", "unknown": "Don't know", None: "—"}.get(
+                        q.answer, str(q.answer)
+                    ),  # type: ignore[arg-type]
+                    "Target": q.target,
+                    "Gap": q.gap,
+                    "Floor": q.floor,
+                    "Weighted gap": q.weighted_gap,
+                }
+                for q in card.questions
+            ]
+        )
         st.dataframe(
             frame.style.map(gap_colour, subset=["Gap"]).format(
-                {"Gap": lambda v: "" if pd.isna(v) else f"{v:.0f}",
-                 "Floor": lambda v: "" if pd.isna(v) else f"{v:.0f}",
-                 "Weighted gap": lambda v: "" if pd.isna(v) else f"{v:.2f}"}),
-            hide_index=True, width="stretch",
+                {
+                    "Gap": lambda v: "" if pd.isna(v) else f"{v:.0f}",
+                    "Floor": lambda v: "" if pd.isna(v) else f"{v:.0f}",
+                    "Weighted gap": lambda v: "" if pd.isna(v) else f"{v:.2f}",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
         st.markdown("#### Explain the numbers")
@@ -103,16 +132,18 @@ with ui.friendly_errors(), ui.store() as s:
         st.markdown(f"**Overall score** = {overall.formula}")
         st.markdown(f"**Readiness** = {explain_readiness(card).formula}")
         for d in card.dimensions:
-            with st.expander(f"{d.title}: score {fmt(d.score)}, target {fmt(d.target)}, "
-                             f"gap {fmt(d.gap)}"):
+            with st.expander(
+                f"{d.title}: score {fmt(d.score)}, target {fmt(d.target)}, gap {fmt(d.gap)}"
+            ):
                 why = explain_dimension(card, d.id)
                 st.markdown(f"Weighted mean of answered levels: {why.formula}")
                 if why.terms:
                     st.dataframe(pd.DataFrame(why.terms), hide_index=True)
                 if why.excluded:
                     st.caption("Left out of the score:")
-                    st.dataframe(pd.DataFrame(why.excluded)[["question", "reason"]],
-                                 hide_index=True)
+                    st.dataframe(
+                        pd.DataFrame(why.excluded)[["question", "reason"]], hide_index=True
+                    )
                 if d.floor is not None:
                     st.caption(f"Gate floor for this dimension: {d.floor}")
 
@@ -120,9 +151,17 @@ with ui.friendly_errors(), ui.store() as s:
         if len(history) > 1:
             st.markdown("#### Trend across rounds")
             st.plotly_chart(
-                charts.trend(history, [(d.id, d.title) for d in rubric.dimensions],
-                             rubric.min_level, rubric.max_level),
+                charts.trend(
+                    history,
+                    [(d.id, d.title) for d in rubric.dimensions],
+                    rubric.min_level,
+                    rubric.max_level,
+                ),
                 config={"displayModeBar": False},
             )
-        st.page_link(ui.PAGES["roadmap"], label="Open the roadmap for this round", icon=":material/timeline:",
-                     query_params={"round": str(aid)})
+        st.page_link(
+            ui.PAGES["roadmap"],
+            label="Open the roadmap for this round",
+            icon=":material/timeline:",
+            query_params={"round": str(aid)},
+        )

@@ -7,14 +7,23 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import charts, reports, ui
-from groundwork.safe import safe_csv_frame
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
+from groundwork.safe import safe_csv_frame
 from groundwork.store import ROADMAP_STATUSES
 
 COLUMNS = {
-    "wave": "Wave", "id": "Item", "dimension": "Dimension", "action": "Action",
-    "effort": "Effort", "depends_on": "After", "blocker": "Blocker", "owner": "Owner",
-    "start": "Start", "due": "Due", "status": "Status", "notes": "Notes",
+    "wave": "Wave",
+    "id": "Item",
+    "dimension": "Dimension",
+    "action": "Action",
+    "effort": "Effort",
+    "depends_on": "After",
+    "blocker": "Blocker",
+    "owner": "Owner",
+    "start": "Start",
+    "due": "Due",
+    "status": "Status",
+    "notes": "Notes",
 }
 
 st.title("Roadmap")
@@ -24,15 +33,25 @@ with ui.friendly_errors(), ui.store() as s:
         a = s.assessment(aid)
         c1, c2, c3 = st.columns(3)
         start = c1.date_input("Start of wave 1", value=dt.date.today(), key="rm-start")
-        wave_days = c2.number_input("Days per wave", min_value=7, max_value=730,
-                                    value=DEFAULT_WAVE_DAYS, step=7, key="rm-days")
-        capacity = c3.number_input("Effort points per wave (0 = no limit)", min_value=0,
-                                   value=0, step=1, key="rm-capacity")
-        view = reports.roadmap_view(s, aid, start=start, capacity=capacity or None,
-                                    wave_days=int(wave_days))
-        st.caption(f"{s.scope_path(a.scope_id)} · {a.label} · target stage {a.stage}, "
-                   f"tier {a.tier}. Owners, dates and status belong to the system and carry "
-                   "over to its next rounds.")
+        wave_days = c2.number_input(
+            "Days per wave",
+            min_value=7,
+            max_value=730,
+            value=DEFAULT_WAVE_DAYS,
+            step=7,
+            key="rm-days",
+        )
+        capacity = c3.number_input(
+            "Effort points per wave (0 = no limit)", min_value=0, value=0, step=1, key="rm-capacity"
+        )
+        view = reports.roadmap_view(
+            s, aid, start=start, capacity=capacity or None, wave_days=int(wave_days)
+        )
+        st.caption(
+            f"{s.scope_path(a.scope_id)} · {a.label} · target stage {a.stage}, "
+            f"tier {a.tier}. Owners, dates and status belong to the system and carry "
+            "over to its next rounds."
+        )
 
         if not view.rows:
             st.success("Nothing to do: every target for this stage and the next is met.")
@@ -40,25 +59,33 @@ with ui.friendly_errors(), ui.store() as s:
             done = sum(r["status"] == "done" for r in view.rows)
             st.progress(done / len(view.rows), text=f"{done} of {len(view.rows)} items done")
             for wave in view.roadmap.waves:
-                st.markdown(f"**Wave {wave.number}: {wave.name}** · {wave.start} → {wave.end} · "
-                            f"{len(wave.items)} items, {wave.points} effort points")
+                st.markdown(
+                    f"**Wave {wave.number}: {wave.name}** · {wave.start} → {wave.end} · "
+                    f"{len(wave.items)} items, {wave.points} effort points"
+                )
             st.plotly_chart(charts.gantt(view.rows), config={"displayModeBar": False})
 
             frame = pd.DataFrame(view.rows)[list(COLUMNS)].rename(columns=COLUMNS)
-            st.dataframe(frame, hide_index=True, width="stretch",
-                         column_config={"Action": st.column_config.TextColumn(width="large")})
+            st.dataframe(
+                frame,
+                hide_index=True,
+                width="stretch",
+                column_config={"Action": st.column_config.TextColumn(width="large")},
+            )
 
             st.markdown("#### Update an item")
             ids = [r["id"] for r in view.rows]
             by_id = {r["id"]: r for r in view.rows}
-            item_id = st.selectbox("Item", ids, key="rm-item",
-                                   format_func=lambda i: f"{i} — {by_id[i]['action'][:80]}")
+            item_id = st.selectbox(
+                "Item", ids, key="rm-item", format_func=lambda i: f"{i} — {by_id[i]['action'][:80]}"
+            )
             row = by_id[item_id]
             with st.form(f"edit-{item_id}"):
                 f1, f2 = st.columns(2)
                 owner = f1.text_input("Owner", value=row["owner"])
-                status = f2.selectbox("Status", ROADMAP_STATUSES,
-                                      index=ROADMAP_STATUSES.index(row["status"]))
+                status = f2.selectbox(
+                    "Status", ROADMAP_STATUSES, index=ROADMAP_STATUSES.index(row["status"])
+                )
                 d1, d2 = st.columns(2)
                 begin = d1.date_input("Start", value=dt.date.fromisoformat(row["start"]))
                 due = d2.date_input("Due", value=dt.date.fromisoformat(row["due"]))
@@ -68,13 +95,22 @@ with ui.friendly_errors(), ui.store() as s:
                         st.error("The due date is before the start date.")
                     else:
                         changed = s.save_roadmap_item(
-                            a.scope_id, item_id, who=ui.who(), owner=owner.strip(),
-                            status=status, start=begin.isoformat(), due=due.isoformat(),
+                            a.scope_id,
+                            item_id,
+                            who=ui.who(),
+                            owner=owner.strip(),
+                            status=status,
+                            start=begin.isoformat(),
+                            due=due.isoformat(),
                             notes=notes,
                         )
                         st.toast("Saved" if changed else "Nothing changed")
                         st.rerun()
 
             csv = safe_csv_frame(frame).to_csv(index=False)
-            st.download_button("Download the roadmap (CSV)", csv,
-                               file_name=f"roadmap-round-{aid}.csv", mime="text/csv")
+            st.download_button(
+                "Download the roadmap (CSV)",
+                csv,
+                file_name=f"roadmap-round-{aid}.csv",
+                mime="text/csv",
+            )

@@ -13,8 +13,9 @@ def browse(rubric: Rubric) -> None:
     st.subheader(f"{rubric.title} · {rubric.version}")
     if rubric.description:
         st.caption(rubric.description)
-    scale = pd.DataFrame([{"Level": s.level, "Label": s.label, "Meaning": s.meaning}
-                          for s in rubric.scale])
+    scale = pd.DataFrame(
+        [{"Level": s.level, "Label": s.label, "Meaning": s.meaning} for s in rubric.scale]
+    )
     c1, c2 = st.columns(2)
     with c1:
         st.markdown("**Scale**")
@@ -37,17 +38,20 @@ def browse(rubric: Rubric) -> None:
             with st.expander(f"{q.id} · {q.text}"):
                 if q.why:
                     st.markdown(f"*Why it matters:* {q.why}")
-                table = pd.DataFrame([
-                    {
-                        "Level": f"{lv} · {rubric.label(lv)}",
-                        "What it looks like": q.levels.get(lv, ""),
-                        "Action to reach it": q.actions[lv].action if lv in q.actions else "",
-                        "Effort": str(q.actions[lv].effort) if lv in q.actions else "",
-                        "Needs first": ", ".join(q.actions[lv].depends_on)
-                        if lv in q.actions else "",
-                    }
-                    for lv in rubric.levels
-                ])
+                table = pd.DataFrame(
+                    [
+                        {
+                            "Level": f"{lv} · {rubric.label(lv)}",
+                            "What it looks like": q.levels.get(lv, ""),
+                            "Action to reach it": q.actions[lv].action if lv in q.actions else "",
+                            "Effort": str(q.actions[lv].effort) if lv in q.actions else "",
+                            "Needs first": ", ".join(q.actions[lv].depends_on)
+                            if lv in q.actions
+                            else "",
+                        }
+                        for lv in rubric.levels
+                    ]
+                )
                 st.dataframe(table, hide_index=True, width="stretch")
                 cw = q.crosswalk
                 st.caption(
@@ -67,8 +71,10 @@ def browse(rubric: Rubric) -> None:
 with ui.friendly_errors(), ui.store() as s:
     tab_browse, tab_upload = st.tabs(["Browse", "Upload a rubric"])
     with tab_upload:
-        st.write("Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
-                 "for new rounds. See docs/rubric-format.md for the format.")
+        st.write(
+            "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
+            "for new rounds. See docs/rubric-format.md for the format."
+        )
         upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
         if upload is not None:
             text = upload.getvalue().decode("utf-8", errors="replace")
@@ -78,14 +84,15 @@ with ui.friendly_errors(), ui.store() as s:
                 st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was stored.")
                 st.code("\n".join(str(p) for p in exc.problems), language=None)
             else:
-                st.success(f"{upload.name} is valid: {candidate.title} {candidate.version}, "
-                           f"{len(candidate.dimensions)} dimensions, "
-                           f"{len(candidate.questions)} questions.")
+                st.success(
+                    f"{upload.name} is valid: {candidate.title} {candidate.version}, "
+                    f"{len(candidate.dimensions)} dimensions, "
+                    f"{len(candidate.questions)} questions."
+                )
                 if st.button("Use it for new rounds", type="primary"):
                     s.save_rubric(candidate)
                     st.toast("Stored: choose it when you start a round.")
-    stored = {r["sha256"]: f"{r['title']} {r['version']} ({r['sha256'][:8]})"
-              for r in s.rubrics()}
+    stored = {r["sha256"]: f"{r['title']} {r['version']} ({r['sha256'][:8]})" for r in s.rubrics()}
     default = ui.default_rubric()
     stored = {default.sha256: f"{default.title} {default.version} (default)", **stored}
     with tab_browse:

@@ -11,14 +11,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -71,12 +79,6 @@ def tiny_rubric(tiny_path):
     from groundwork.rubric import load_rubric
 
     return load_rubric(tiny_path)
-
-
-@pytest.fixture(scope="session")
-def rubrics(default_rubric, tiny_rubric):
-    """Both rubrics by name, for tests parametrised over ``["default", "tiny"]``."""
-    return {"default": default_rubric, "tiny": tiny_rubric}
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,13 @@ from groundwork import demo
 from groundwork.store import open_store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ["pages/portfolio.py", "pages/assess.py", "pages/results.py", "pages/roadmap.py",
-         "pages/rubric.py"]
+PAGES = [
+    "pages/portfolio.py",
+    "pages/assess.py",
+    "pages/results.py",
+    "pages/roadmap.py",
+    "pages/rubric.py",
+]
 CRASH = "Something went wrong"
 
 

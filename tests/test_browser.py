@@ -4,6 +4,7 @@ server on a temporary database. Screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -13,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import CHROMIUM_ARGS, ROOT, chromium_path
+from playwright.sync_api import expect
 
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.browser
@@ -38,10 +39,24 @@ def server(tmp_path_factory) -> Iterator[Server]:
     port = _free_port()
     log = open(db.parent / "server.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "GROUNDWORK_DB": str(db)}, stdout=log,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "GROUNDWORK_DB": str(db)},
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -86,8 +101,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
@@ -118,6 +132,7 @@ def goto(page, server: Server, path: str = "/") -> None:
 def choose(page, question: str, option: str) -> None:
     group = page.get_by_role("radiogroup", name=f"Your answer for {question}")
     group.get_by_text(option, exact=True).click()
+    expect(page.get_by_text(f"Saved {question}", exact=True)).to_be_visible()
     wait_for_app(page)
 
 
@@ -135,34 +150,38 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
     # Assess: the new system is preselected; start a round.
     page.get_by_role("button", name="Start the round").click()
     wait_for_app(page)
-    assert "round=" in page.url
+    expect(page).to_have_url(re.compile(r"round=\d+"))
     choose(page, "MON-1", "3 · Defined")
     choose(page, "MON-2", "2 · Managed")
     page.get_by_label("Evidence (links, documents)").first.fill("Langfuse traces")
     page.get_by_label("Evidence (links, documents)").first.press("Tab")
+    expect(page.get_by_text("Saved MON-1", exact=True).first).to_be_visible()
     wait_for_app(page)
 
     # A reload mid-way loses nothing.
     page.reload()
     wait_for_app(page)
     group = page.get_by_role("radiogroup", name="Your answer for MON-1")
-    assert group.get_by_role("radio", name="3 · Defined").is_checked()
-    assert page.get_by_role("radiogroup", name="Your answer for MON-2").get_by_role(
-        "radio", name="2 · Managed").is_checked()
-    assert page.get_by_label("Evidence (links, documents)").first.input_value() == (
-        "Langfuse traces")
+    expect(group.get_by_role("radio", name="3 · Defined")).to_be_checked()
+    expect(
+        page.get_by_role("radiogroup", name="Your answer for MON-2").get_by_role(
+            "radio", name="2 · Managed"
+        )
+    ).to_be_checked()
+    expect(page.get_by_label("Evidence (links, documents)").first).to_have_value("Langfuse traces")
     choose(page, "MON-3", "Don't know")
     choose(page, "MON-4", "N/A")
     choose(page, "MON-5", "1 · Initial")
-    assert page.get_by_text("5 of 28 questions answered").is_visible()
+    expect(page.get_by_text("5 of 28 questions answered")).to_be_visible()
     screenshot(page, "02-assess")
 
     # Results: the verdict and the blockers.
     page.get_by_role("link", name="See the results").click()
     wait_for_app(page)
-    page.get_by_text("Not ready for Production").wait_for()
-    assert page.get_by_text("MON-1 is at level 3").count() == 0
-    assert page.get_by_text("HUM-1 is not answered").first.is_visible()
+    expect(page.get_by_text("Not ready for Production")).to_be_visible()
+    expect(page.get_by_text("HUM-1 is not answered").first).to_be_visible()
+    expect(page.get_by_text("MON-2 is at level 2, below the floor of 3")).to_be_visible()
+    expect(page.get_by_text("MON-1 is at level")).to_have_count(0)
     screenshot(page, "03-results")
 
     # Roadmap: set an owner, reload, and find it still there.
@@ -173,7 +192,7 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
     wait_for_app(page)
     page.reload()
     wait_for_app(page)
-    assert page.get_by_label("Owner").input_value() == "Priya Raman"
+    expect(page.get_by_label("Owner")).to_have_value("Priya Raman")
     screenshot(page, "04-roadmap")
 
     goto(page, server, "/rubric")

@@ -32,8 +32,16 @@ def test_migrations_from_empty_create_every_table_with_wal(tmp_path):
     path = tmp_path / "new.db"
     with open_store(path) as s:
         tables = set(s.db.table_names())
-        assert {"organisations", "scopes", "rubrics", "assessments", "participants", "answers",
-                "roadmap_items", "audit_log"} <= tables
+        assert {
+            "organisations",
+            "scopes",
+            "rubrics",
+            "assessments",
+            "participants",
+            "answers",
+            "roadmap_items",
+            "audit_log",
+        } <= tables
         assert s.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert s.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         s.migrate()  # applying again is a no-op
@@ -68,7 +76,9 @@ def test_audit_log_records_who_what_old_and_new(store, round_id):
     store.save_answer(round_id, "MON-1", Answer(3), who="ben")
     log = [e for e in store.audit_log("assessment", round_id) if e["field"] == "MON-1.value"]
     assert [(e["who"], e["old_value"], e["new_value"]) for e in log] == [
-        ("ana", None, "2"), ("ben", "2", "3")]
+        ("ana", None, "2"),
+        ("ben", "2", "3"),
+    ]
     assert all(e["at"] for e in log)
 
 
@@ -98,19 +108,26 @@ def test_a_new_round_prefills_from_the_last_and_follows_replaces(store, rubric, 
 def test_rubric_text_is_kept_with_the_round(store, rubric, round_id):
     a = store.assessment(round_id)
     assert (a.rubric_id, a.rubric_version, a.rubric_sha256) == (
-        rubric.id, rubric.version, rubric.sha256)
+        rubric.id,
+        rubric.version,
+        rubric.sha256,
+    )
     assert store.rubric(a.rubric_sha256).source == rubric.source
 
 
 def test_roadmap_state_survives_and_is_audited(store, round_id):
     scope = store.assessment(round_id).scope_id
-    store.save_roadmap_item(scope, "MON-1@3", who="ana", owner="Priya", status="in progress",
-                            due="2027-03-31")
+    store.save_roadmap_item(
+        scope, "MON-1@3", who="ana", owner="Priya", status="in progress", due="2027-03-31"
+    )
     store.save_roadmap_item(scope, "MON-1@3", who="ben", owner="Tom")
     state = store.roadmap_state(scope)["MON-1@3"]
     assert (state["owner"], state["status"], state["due"]) == ("Tom", "in progress", "2027-03-31")
-    changes = [(e["field"], e["old_value"], e["new_value"]) for e in store.audit_log("scope", scope)
-               if e["action"] == "roadmap"]
+    changes = [
+        (e["field"], e["old_value"], e["new_value"])
+        for e in store.audit_log("scope", scope)
+        if e["action"] == "roadmap"
+    ]
     assert ("MON-1@3.owner", "Priya", "Tom") in changes
     with pytest.raises(StoreError, match="status"):
         store.save_roadmap_item(scope, "MON-1@3", status="nearly")
@@ -121,8 +138,9 @@ def test_roadmap_state_survives_and_is_audited(store, round_id):
 def test_organisations_units_and_systems_form_a_tree(store):
     org = store.create_organisation("Acme")
     unit = store.create_scope(org, "unit", "Claims")
-    system = store.create_scope(org, "system", "Triage bot", parent_id=unit, stage="pilot",
-                                tier="high")
+    system = store.create_scope(
+        org, "system", "Triage bot", parent_id=unit, stage="pilot", tier="high"
+    )
     assert store.scope_path(system) == "Acme / Claims / Triage bot"
     store.update_scope(system, name="Triage assistant", who="ana")
     assert store.scope(system).name == "Triage assistant"
@@ -178,8 +196,13 @@ def test_twenty_writers_at_once_lose_nothing(tmp_path):
             barrier.wait()
             for i in range(40):
                 with Store(path) as mine:  # a connection per unit of work, as each rerun does
-                    mine.save_answer(aid, f"Q-{i}", Answer(1 + (n + i) % 3), who=f"p{n}",
-                                     participant_id=people[n])
+                    mine.save_answer(
+                        aid,
+                        f"Q-{i}",
+                        Answer(1 + (n + i) % 3),
+                        who=f"p{n}",
+                        participant_id=people[n],
+                    )
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -192,8 +215,8 @@ def test_twenty_writers_at_once_lose_nothing(tmp_path):
     assert not errors, errors[:3]
     with sqlite3.connect(path) as conn:
         rows = conn.execute(
-            "select participant_id, question_id, value from answers where assessment_id = ?",
-            [aid]).fetchall()
+            "select participant_id, question_id, value from answers where assessment_id = ?", [aid]
+        ).fetchall()
     assert len(rows) == 800
     expected = {(people[n], f"Q-{i}", str(1 + (n + i) % 3)) for n in range(20) for i in range(40)}
     assert set(rows) == expected

@@ -91,7 +91,9 @@ def _repeats(text: str) -> list[tuple[int, str]]:
     return repeats
 
 
-def parse_answers(text: str, rubric: Rubric, *, fmt: str, source: str = "answers") -> dict[str, Answer]:
+def parse_answers(
+    text: str, rubric: Rubric, *, fmt: str, source: str = "answers"
+) -> dict[str, Answer]:
     """Parse an answers document; raise :class:`AnswersError` naming every bad entry."""
     rows: list[tuple[str, Any, dict[str, Any]]] = []
     problems: list[str] = []

@@ -94,7 +94,9 @@ def _score_table(card: Scorecard) -> str:
     if card.verdict.passed:
         lines.append(f"Verdict: READY for {card.stage}: every floor is met.")
     else:
-        lines.append(f"Verdict: NOT READY for {card.stage}: {len(card.verdict.blockers)} blocker(s)")
+        lines.append(
+            f"Verdict: NOT READY for {card.stage}: {len(card.verdict.blockers)} blocker(s)"
+        )
         lines += [f"  - {b.reason}" for b in card.verdict.blockers]
     return "\n".join(lines)
 
@@ -113,17 +115,28 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
     rubric, answers = _inputs(args)
     start = dt.date.fromisoformat(args.start) if args.start else dt.date.today()
     roadmap = build_roadmap(
-        rubric, answers, args.stage, args.tier,
-        start=start, capacity=args.capacity, wave_days=args.wave_days,
+        rubric,
+        answers,
+        args.stage,
+        args.tier,
+        start=start,
+        capacity=args.capacity,
+        wave_days=args.wave_days,
     )
     if args.json:
-        _dump({"rubric": {"id": rubric.id, "version": rubric.version, "sha256": rubric.sha256},
-               **roadmap.to_dict()})
+        _dump(
+            {
+                "rubric": {"id": rubric.id, "version": rubric.version, "sha256": rubric.sha256},
+                **roadmap.to_dict(),
+            }
+        )
         return 0
     if not roadmap.waves:
         print(f"Nothing to do: every target for {args.stage} and beyond is met.")
     for wave in roadmap.waves:
-        print(f"Wave {wave.number}: {wave.name}  ({wave.start} to {wave.end}, {wave.points} points)")
+        print(
+            f"Wave {wave.number}: {wave.name}  ({wave.start} to {wave.end}, {wave.points} points)"
+        )
         for item in wave.items:
             flag = " [blocker]" if item.blocker else ""
             after = f"  (after {', '.join(item.depends_on)})" if item.depends_on else ""
@@ -150,9 +163,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             demo.seed(store)
             print(f"First start: loaded the demo organisation into {store.path}")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(args.port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     return subprocess.call(command, cwd=APP.parent, env=os.environ.copy())
 
@@ -188,8 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "roadmap":
             p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
             p.add_argument("--capacity", type=_positive, help="effort points per wave")
-            p.add_argument("--wave-days", type=_positive, default=DEFAULT_WAVE_DAYS,
-                           help=f"days per wave (default {DEFAULT_WAVE_DAYS})")
+            p.add_argument(
+                "--wave-days",
+                type=_positive,
+                default=DEFAULT_WAVE_DAYS,
+                help=f"days per wave (default {DEFAULT_WAVE_DAYS})",
+            )
         p.set_defaults(func=func)
 
     p = sub.add_parser("schema", help="print the rubric format's JSON Schema")

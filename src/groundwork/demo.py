@@ -16,14 +16,38 @@ WHO = "demo"
 
 # name, unit, stage, tier, base level per dimension, rounds (quarters ago, uplift)
 SYSTEMS = [
-    ("Claims triage assistant", "Claims", "pilot", "high",
-     {"MON": 2, "DATA": 2, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 2}, [(2, 0), (1, 1), (0, 2)]),
-    ("Adjuster knowledge search", "Claims", "production", "limited",
-     {"MON": 3, "DATA": 3, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 3}, [(2, 0), (1, 1), (0, 1)]),
-    ("Policy wording drafter", "Underwriting", "pilot", "limited",
-     {"MON": 1, "DATA": 2, "COST": 1, "HUM": 2, "ORG": 2, "GOV": 1}, [(0, 0)]),
-    ("Broker email summariser", "Underwriting", "scale", "minimal",
-     {"MON": 4, "DATA": 3, "COST": 4, "HUM": 3, "ORG": 3, "GOV": 3}, [(1, 0), (0, 0)]),
+    (
+        "Claims triage assistant",
+        "Claims",
+        "pilot",
+        "high",
+        {"MON": 2, "DATA": 2, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 2},
+        [(2, 0), (1, 1), (0, 2)],
+    ),
+    (
+        "Adjuster knowledge search",
+        "Claims",
+        "production",
+        "limited",
+        {"MON": 3, "DATA": 3, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 3},
+        [(2, 0), (1, 1), (0, 1)],
+    ),
+    (
+        "Policy wording drafter",
+        "Underwriting",
+        "pilot",
+        "limited",
+        {"MON": 1, "DATA": 2, "COST": 1, "HUM": 2, "ORG": 2, "GOV": 1},
+        [(0, 0)],
+    ),
+    (
+        "Broker email summariser",
+        "Underwriting",
+        "scale",
+        "minimal",
+        {"MON": 4, "DATA": 3, "COST": 4, "HUM": 3, "ORG": 3, "GOV": 3},
+        [(1, 0), (0, 0)],
+    ),
 ]
 
 
@@ -46,8 +70,11 @@ def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> 
                 continue
             level = base.get(dim.id, rubric.min_level) + _wobble(system, q.id) + uplift
             level = max(rubric.min_level, min(rubric.max_level, level))
-            answers[q.id] = Answer(level, confidence=3 + _wobble(system, q.id, "c"),
-                                   evidence=f"Reviewed with the {dim.title.lower()} lead")
+            answers[q.id] = Answer(
+                level,
+                confidence=3 + _wobble(system, q.id, "c"),
+                evidence=f"Reviewed with the {dim.title.lower()} lead",
+            )
     return answers
 
 
@@ -59,27 +86,36 @@ def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
     return dt.date(year, month, 15)
 
 
-def seed(store: Store, rubric_path: str | Path = DEFAULT_RUBRIC,
-         today: dt.date | None = None) -> int:
+def seed(
+    store: Store, rubric_path: str | Path = DEFAULT_RUBRIC, today: dt.date | None = None
+) -> int:
     """Create the demo organisation in ``store``; returns its id."""
     rubric = load_rubric(rubric_path)
     today = today or dt.date.today()
     org = store.create_organisation(ORGANISATION, who=WHO)
     units = {
-        name: store.create_scope(org, "unit", name, who=WHO,
-                                 description=f"The {name.lower()} business unit")
+        name: store.create_scope(
+            org, "unit", name, who=WHO, description=f"The {name.lower()} business unit"
+        )
         for name in ("Claims", "Underwriting")
     }
     for name, unit, stage, tier, base, rounds in SYSTEMS:
-        scope = store.create_scope(org, "system", name, parent_id=units[unit], stage=stage,
-                                   tier=tier, who=WHO)
+        scope = store.create_scope(
+            org, "system", name, parent_id=units[unit], stage=stage, tier=tier, who=WHO
+        )
         target = rubric.next_stage(stage) or stage
         previous = None
         for n, (ago, uplift) in enumerate(rounds):
             day = _quarter_start(today, ago) if ago else today
             aid = store.create_assessment(
-                scope, rubric, target, tier, who=WHO, label=f"Q{(day.month - 1) // 3 + 1} {day.year}",
-                prefill_from=previous, created_at=f"{day.isoformat()}T09:00:00+00:00",
+                scope,
+                rubric,
+                target,
+                tier,
+                who=WHO,
+                label=f"Q{(day.month - 1) // 3 + 1} {day.year}",
+                prefill_from=previous,
+                created_at=f"{day.isoformat()}T09:00:00+00:00",
             )
             for qid, answer in _answers(rubric, name, base, uplift).items():
                 store.save_answer(aid, qid, answer, who=WHO)
@@ -92,8 +128,15 @@ def seed(store: Store, rubric_path: str | Path = DEFAULT_RUBRIC,
         for i, item in enumerate(roadmap.items[:8]):
             wave = roadmap.waves[roadmap.wave_of(item.id) - 1]
             status = ("done", "in progress", "not started", "blocked")[i % 4]
-            store.save_roadmap_item(scope, item.id, who=WHO, owner=owners[i % 4], status=status,
-                                    start=wave.start.isoformat(), due=wave.end.isoformat())
+            store.save_roadmap_item(
+                scope,
+                item.id,
+                who=WHO,
+                owner=owners[i % 4],
+                status=status,
+                start=wave.start.isoformat(),
+                due=wave.end.isoformat(),
+            )
     return org
 
 

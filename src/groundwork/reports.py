@@ -22,8 +22,9 @@ class Round:
     scope_path: str
 
 
-def load_round(store: Store, assessment_id: int, stage: str | None = None,
-               tier: str | None = None) -> Round:
+def load_round(
+    store: Store, assessment_id: int, stage: str | None = None, tier: str | None = None
+) -> Round:
     """A round scored as stored, or for another stage and tier (what-if)."""
     a = store.assessment(assessment_id)
     rubric = store.rubric(a.rubric_sha256)
@@ -33,8 +34,11 @@ def load_round(store: Store, assessment_id: int, stage: str | None = None,
 
 
 def previous_round(store: Store, assessment: Assessment) -> Assessment | None:
-    earlier = [x for x in store.assessments(assessment.scope_id)
-               if (x.created_at, x.id) < (assessment.created_at, assessment.id)]
+    earlier = [
+        x
+        for x in store.assessments(assessment.scope_id)
+        if (x.created_at, x.id) < (assessment.created_at, assessment.id)
+    ]
     return earlier[-1] if earlier else None
 
 
@@ -46,18 +50,32 @@ def portfolio(store: Store) -> list[dict]:
     for scope in store.scopes():
         a = latest.get(scope.id)
         row = {
-            "scope_id": scope.id, "organisation_id": scope.organisation_id,
-            "parent_id": scope.parent_id, "kind": scope.kind, "name": scope.name,
-            "stage": scope.stage, "tier": scope.tier, "assessment_id": None, "target": None,
-            "verdict": None, "blockers": None, "readiness": None, "score": None, "date": None,
+            "scope_id": scope.id,
+            "organisation_id": scope.organisation_id,
+            "parent_id": scope.parent_id,
+            "kind": scope.kind,
+            "name": scope.name,
+            "stage": scope.stage,
+            "tier": scope.tier,
+            "assessment_id": None,
+            "target": None,
+            "verdict": None,
+            "blockers": None,
+            "readiness": None,
+            "score": None,
+            "date": None,
             "status": None,
         }
         if a is not None:
             card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
             row.update(
-                assessment_id=a.id, target=a.stage, date=a.date, status=a.status,
+                assessment_id=a.id,
+                target=a.stage,
+                date=a.date,
+                status=a.status,
                 verdict="ready" if card.verdict.passed else "not ready",
-                blockers=len(card.verdict.blockers), readiness=card.readiness,
+                blockers=len(card.verdict.blockers),
+                readiness=card.readiness,
                 score=card.score,
             )
         rows.append(row)
@@ -71,9 +89,15 @@ def history(store: Store, scope_id: int) -> list[dict]:
     out = []
     for a in rounds:
         card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
-        row = {"assessment_id": a.id, "label": a.label, "date": a.date, "status": a.status,
-               "overall": card.score, "readiness": card.readiness,
-               "verdict": card.verdict.passed}
+        row = {
+            "assessment_id": a.id,
+            "label": a.label,
+            "date": a.date,
+            "status": a.status,
+            "overall": card.score,
+            "readiness": card.readiness,
+            "verdict": card.verdict.passed,
+        }
         row.update({d.id: d.score for d in card.dimensions})
         out.append(row)
     return out
@@ -85,27 +109,49 @@ class RoadmapView:
     rows: list[dict]
 
 
-def roadmap_view(store: Store, assessment_id: int, *, start: dt.date | None = None,
-                 capacity: int | None = None, wave_days: int = DEFAULT_WAVE_DAYS) -> RoadmapView:
+def roadmap_view(
+    store: Store,
+    assessment_id: int,
+    *,
+    start: dt.date | None = None,
+    capacity: int | None = None,
+    wave_days: int = DEFAULT_WAVE_DAYS,
+) -> RoadmapView:
     """The generated roadmap merged with the owners, dates and status stored per item id."""
     rnd = load_round(store, assessment_id)
-    roadmap = build_roadmap(rnd.rubric, rnd.answers, rnd.card.stage, rnd.card.tier,
-                            start=start or dt.date.today(), capacity=capacity,
-                            wave_days=wave_days)
+    roadmap = build_roadmap(
+        rnd.rubric,
+        rnd.answers,
+        rnd.card.stage,
+        rnd.card.tier,
+        start=start or dt.date.today(),
+        capacity=capacity,
+        wave_days=wave_days,
+    )
     state = store.roadmap_state(rnd.assessment.scope_id)
     rows = []
     for wave in roadmap.waves:
         for item in wave.items:
             saved = state.get(item.id, {})
-            rows.append({
-                "wave": wave.number, "wave_name": wave.name, "id": item.id,
-                "dimension": item.dimension, "question": item.question,
-                "from_level": item.from_level, "to_level": item.to_level,
-                "action": item.action, "effort": str(item.effort), "points": item.points,
-                "depends_on": ", ".join(item.depends_on), "blocker": item.blocker,
-                "owner": saved.get("owner") or "", "status": saved.get("status") or "not started",
-                "start": saved.get("start") or (wave.start.isoformat() if wave.start else ""),
-                "due": saved.get("due") or (wave.end.isoformat() if wave.end else ""),
-                "notes": saved.get("notes") or "",
-            })
+            rows.append(
+                {
+                    "wave": wave.number,
+                    "wave_name": wave.name,
+                    "id": item.id,
+                    "dimension": item.dimension,
+                    "question": item.question,
+                    "from_level": item.from_level,
+                    "to_level": item.to_level,
+                    "action": item.action,
+                    "effort": str(item.effort),
+                    "points": item.points,
+                    "depends_on": ", ".join(item.depends_on),
+                    "blocker": item.blocker,
+                    "owner": saved.get("owner") or "",
+                    "status": saved.get("status") or "not started",
+                    "start": saved.get("start") or (wave.start.isoformat() if wave.start else ""),
+                    "due": saved.get("due") or (wave.end.isoformat() if wave.end else ""),
+                    "notes": saved.get("notes") or "",
+                }
+            )
     return RoadmapView(roadmap, rows)

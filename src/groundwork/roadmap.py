@@ -138,15 +138,15 @@ def build_roadmap(
 def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
     nxt = rubric.next_stage(card.stage)
     next_targets = (
-        {q.id: question_target(rubric, q.id, nxt, card.tier) for q in card.questions}
-        if nxt
-        else {}
+        {q.id: question_target(rubric, q.id, nxt, card.tier) for q in card.questions} if nxt else {}
     )
     by_id = {q.id: q for q in card.questions}
     blocked_dims = {b.dimension: b.required for b in card.verdict.blockers if b.question is None}
     blocked_questions = {b.question for b in card.verdict.blockers if b.question}
     # a gated dimension with nothing answered clears its gate by assessing its questions
-    unseen_dims = {b.dimension for b in card.verdict.blockers if b.question is None and b.level is None}
+    unseen_dims = {
+        b.dimension for b in card.verdict.blockers if b.question is None and b.level is None
+    }
 
     items: dict[str, RoadmapItem] = {}
 
@@ -159,11 +159,17 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
         q = rubric.question(qid)
         effort = min(rubric.efforts, key=rubric.efforts.get) if rubric.efforts else 1
         items[key] = RoadmapItem(
-            id=key, question=qid, dimension=rubric.dimension_of(qid).id,
-            from_level=None, to_level=None,
+            id=key,
+            question=qid,
+            dimension=rubric.dimension_of(qid).id,
+            from_level=None,
+            to_level=None,
             action=f"Find out where {qid} stands today and record it with evidence: {q.text}",
-            effort=effort, points=rubric.effort_points(effort), depends_on=(),
-            phase=phase, weighted_gap=0.0,
+            effort=effort,
+            points=rubric.effort_points(effort),
+            depends_on=(),
+            phase=phase,
+            weighted_gap=0.0,
         )
         return key
 
@@ -175,10 +181,16 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
             return
         action = rubric.question(qid).actions[level]
         items[key] = RoadmapItem(
-            id=key, question=qid, dimension=rubric.dimension_of(qid).id,
-            from_level=level - 1, to_level=level, action=action.action,
-            effort=action.effort, points=rubric.effort_points(action.effort),
-            depends_on=(), phase=phase,
+            id=key,
+            question=qid,
+            dimension=rubric.dimension_of(qid).id,
+            from_level=level - 1,
+            to_level=level,
+            action=action.action,
+            effort=action.effort,
+            points=rubric.effort_points(action.effort),
+            depends_on=(),
+            phase=phase,
             weighted_gap=by_id[qid].weighted_gap or 0.0,
         )
 

@@ -337,6 +337,8 @@ def _context(data: Any, loc: Path_) -> tuple[str, Path_]:
 
 def _describe(data: Any, loc: Path_, message: str) -> str:
     label, rest = _context(data, loc)
+    if rest and f"'{rest[-1]}'" in message:  # the message already names the key
+        rest = rest[:-1]
     where = ".".join(str(p) for p in rest)
     prefix = ": ".join(p for p in (label, where) if p)
     return f"{prefix}: {message}" if prefix else message
@@ -428,9 +430,11 @@ def json_schema() -> str:
 
 
 def _items(value: Any) -> list[tuple[int, dict]]:
-    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(
-        value, list
-    ) else []
+    return (
+        [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+        if isinstance(value, list)
+        else []
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -455,11 +459,7 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
     efforts = efforts if isinstance(efforts, dict) else {}
     dims = _items(data.get("dimensions"))
     dim_ids = [d.get("id") for _, d in dims]
-    questions = {
-        q.get("id"): (di, qi, q)
-        for di, d in dims
-        for qi, q in _items(d.get("questions"))
-    }
+    questions = {q.get("id"): (di, qi, q) for di, d in dims for qi, q in _items(d.get("questions"))}
 
     yield from _duplicates(("stages",), _items(data.get("stages", DEFAULT_STAGES)), "stage")
     yield from _duplicates(("tiers",), tiers, "tier")
@@ -518,8 +518,9 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                 if level not in keys:
                     yield qpath + ("actions",), f"no action for reaching level {level}"
             for level in sorted(keys - set(int_levels[1:])):
-                yield qpath + ("actions", level), (
-                    f"action for level {level}: actions are for levels {int_levels[1]}-{hi}"
+                yield (
+                    qpath + ("actions", level),
+                    (f"action for level {level}: actions are for levels {int_levels[1]}-{hi}"),
                 )
             for level, action in actions.items():
                 if not isinstance(action, dict):
@@ -527,8 +528,9 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                 apath = qpath + ("actions", level)
                 effort = action.get("effort")
                 if isinstance(effort, str) and not effort.isdigit() and effort not in efforts:
-                    yield apath + ("effort",), (
-                        f"unknown effort '{effort}' (efforts: {', '.join(map(str, efforts))})"
+                    yield (
+                        apath + ("effort",),
+                        (f"unknown effort '{effort}' (efforts: {', '.join(map(str, efforts))})"),
                     )
                 elif (_is_int(effort) or (isinstance(effort, str) and effort.isdigit())) and int(
                     effort
@@ -544,9 +546,12 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                     if target not in questions:
                         yield apath + ("depends_on", k), f"depends on unknown question '{target}'"
                     elif dep_level not in int_levels[1:]:
-                        yield apath + ("depends_on", k), (
-                            f"depends on {target} at level {dep_level}, which is not a level "
-                            f"that can be reached ({int_levels[1]}-{hi})"
+                        yield (
+                            apath + ("depends_on", k),
+                            (
+                                f"depends on {target} at level {dep_level}, which is not a level "
+                                f"that can be reached ({int_levels[1]}-{hi})"
+                            ),
                         )
 
     gates = data.get("gates")
@@ -570,9 +575,7 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                 targets = dims[dim_ids.index(did)][1].get("targets")
                 target = targets.get(stage) if isinstance(targets, dict) else None
                 if _is_int(floor) and _is_int(target) and floor > target:
-                    yield path, (
-                        f"floor {floor} for '{did}' is above its {stage} target {target}"
-                    )
+                    yield path, (f"floor {floor} for '{did}' is above its {stage} target {target}")
 
     if int_levels:
         yield from _cycles(questions, int_levels)

@@ -251,9 +251,7 @@ def validate_answers(rubric: Rubric, answers: Mapping[str, AnswerLike]) -> list[
     return problems
 
 
-def score(
-    rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: str
-) -> Scorecard:
+def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: str) -> Scorecard:
     """Score a set of answers against a rubric for a target stage and risk tier."""
     check_stage_and_tier(rubric, stage, tier)
     problems = validate_answers(rubric, answers)
@@ -312,9 +310,13 @@ def score(
     overall_target = _weighted_mean([(t, w) for _, t, w in scored])
     if overall_target is None:
         overall_target = _weighted_mean([(d.target, d.weight) for d in dimensions]) or 0.0
-    reached = [(min(q.level, q.target), q.target, q.weight) for q in questions if q.level is not None]
+    reached = [
+        (min(q.level, q.target), q.target, q.weight) for q in questions if q.level is not None
+    ]
     wanted = sum(t * w for _, t, w in reached)
-    readiness = (sum(lv * w for lv, _, w in reached) / wanted if wanted else 1.0) if reached else None
+    readiness = (
+        (sum(lv * w for lv, _, w in reached) / wanted if wanted else 1.0) if reached else None
+    )
 
     return Scorecard(
         rubric=rubric,
@@ -338,13 +340,16 @@ def _verdict(
         if d.floor is None:
             continue
         if d.score is None:
-            blockers.append(
-                Blocker(None, d.id, None, d.floor, f"{d.title}: no question answered")
-            )
+            blockers.append(Blocker(None, d.id, None, d.floor, f"{d.title}: no question answered"))
         elif d.score < d.floor:
             blockers.append(
-                Blocker(None, d.id, d.score, d.floor,
-                        f"{d.title} scores {d.score:.2f}, below the floor of {d.floor}")
+                Blocker(
+                    None,
+                    d.id,
+                    d.score,
+                    d.floor,
+                    f"{d.title} scores {d.score:.2f}, below the floor of {d.floor}",
+                )
             )
     for q in questions:
         if q.floor is None or q.answer == NA:
@@ -360,7 +365,9 @@ def _verdict(
         blockers.append(Blocker(q.id, q.dimension, q.level, q.floor, reason))
     order = {q.id: i for i, q in enumerate(rubric.questions)}
     dims = {d.id: i for i, d in enumerate(rubric.dimensions)}
-    blockers.sort(key=lambda b: (dims[b.dimension], b.question is not None, order.get(b.question or "", -1)))
+    blockers.sort(
+        key=lambda b: (dims[b.dimension], b.question is not None, order.get(b.question or "", -1))
+    )
     return Verdict(stage, blockers)
 
 
@@ -399,8 +406,14 @@ def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
         if q.dimension != dimension_id:
             continue
         weight = card.rubric.question(q.id).weight
-        row = {"question": q.id, "answer": q.answer, "level": q.level, "weight": weight,
-               "target": q.target, "gap": q.gap}
+        row = {
+            "question": q.id,
+            "answer": q.answer,
+            "level": q.level,
+            "weight": weight,
+            "target": q.target,
+            "gap": q.gap,
+        }
         if q.level is None:
             excluded.append({**row, "reason": q.exclusion})
         else:
@@ -425,15 +438,25 @@ def explain_overall(card: Scorecard) -> Derivation:
 def explain_readiness(card: Scorecard) -> Derivation:
     """Σ w·min(level, target) / Σ w·target over answered questions."""
     terms = [
-        {"question": q.id, "level": q.level, "target": q.target, "weight": q.weight,
-         "reached": min(q.level, q.target)}
+        {
+            "question": q.id,
+            "level": q.level,
+            "target": q.target,
+            "weight": q.weight,
+            "reached": min(q.level, q.target),
+        }
         for q in card.questions
         if q.level is not None
     ]
-    excluded = [{"question": q.id, "reason": q.exclusion} for q in card.questions if q.level is None]
+    excluded = [
+        {"question": q.id, "reason": q.exclusion} for q in card.questions if q.level is None
+    ]
     if card.readiness is None:
         return Derivation(None, "nothing answered, so no readiness", terms, excluded)
     got = sum(t["reached"] * t["weight"] for t in terms)
     want = sum(t["target"] * t["weight"] for t in terms)
-    formula = f"Σ weight×min(level, target) / Σ weight×target = {_fmt(got)} / {_fmt(want)} = {card.readiness:.1%}"
+    formula = (
+        f"Σ weight×min(level, target) / Σ weight×target = {_fmt(got)} / {_fmt(want)}"
+        f" = {card.readiness:.1%}"
+    )
     return Derivation(card.readiness, formula, terms, excluded)

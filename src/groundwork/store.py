@@ -9,7 +9,6 @@ and foreign keys on, and every write through :meth:`Store.write`: a process-wide
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import sqlite3
 import threading
@@ -59,13 +58,21 @@ def m001_wal(db: Database) -> None:
 def m002_schema(db: Database) -> None:
     db["organisations"].create(
         {"id": int, "name": str, "accent": str, "logo": str, "created_at": str},
-        pk="id", not_null={"name", "created_at"},
+        pk="id",
+        not_null={"name", "created_at"},
     )
     db["organisations"].create_index(["name"], unique=True)
     db["scopes"].create(
         {
-            "id": int, "organisation_id": int, "parent_id": int, "kind": str, "name": str,
-            "description": str, "stage": str, "tier": str, "created_at": str,
+            "id": int,
+            "organisation_id": int,
+            "parent_id": int,
+            "kind": str,
+            "name": str,
+            "description": str,
+            "stage": str,
+            "tier": str,
+            "created_at": str,
         },
         pk="id",
         not_null={"organisation_id", "kind", "name", "created_at"},
@@ -73,15 +80,32 @@ def m002_schema(db: Database) -> None:
     )
     db["scopes"].create_index(["organisation_id", "parent_id"])
     db["rubrics"].create(
-        {"sha256": str, "rubric_id": str, "version": str, "title": str, "source": str,
-         "added_at": str},
-        pk="sha256", not_null={"rubric_id", "version", "source", "added_at"},
+        {
+            "sha256": str,
+            "rubric_id": str,
+            "version": str,
+            "title": str,
+            "source": str,
+            "added_at": str,
+        },
+        pk="sha256",
+        not_null={"rubric_id", "version", "source", "added_at"},
     )
     db["assessments"].create(
         {
-            "id": int, "scope_id": int, "label": str, "stage": str, "tier": str,
-            "rubric_sha256": str, "rubric_id": str, "rubric_version": str, "status": str,
-            "based_on": int, "created_by": str, "created_at": str, "updated_at": str,
+            "id": int,
+            "scope_id": int,
+            "label": str,
+            "stage": str,
+            "tier": str,
+            "rubric_sha256": str,
+            "rubric_id": str,
+            "rubric_version": str,
+            "status": str,
+            "based_on": int,
+            "created_by": str,
+            "created_at": str,
+            "updated_at": str,
             "finalised_at": str,
         },
         pk="id",
@@ -95,34 +119,59 @@ def m002_schema(db: Database) -> None:
     db["assessments"].create_index(["scope_id", "created_at"])
     db["participants"].create(
         {"id": int, "assessment_id": int, "name": str, "role": str, "created_at": str},
-        pk="id", not_null={"assessment_id", "name", "role", "created_at"},
+        pk="id",
+        not_null={"assessment_id", "name", "role", "created_at"},
         foreign_keys=[("assessment_id", "assessments", "id")],
     )
     db["participants"].create_index(["assessment_id", "name"], unique=True)
     db["answers"].create(
         {
-            "assessment_id": int, "participant_id": int, "question_id": str, "value": str,
-            "confidence": int, "evidence": str, "notes": str, "answered_by": str,
+            "assessment_id": int,
+            "participant_id": int,
+            "question_id": str,
+            "value": str,
+            "confidence": int,
+            "evidence": str,
+            "notes": str,
+            "answered_by": str,
             "answered_at": str,
         },
         pk=("assessment_id", "participant_id", "question_id"),
         not_null={"value", "answered_at"},
-        foreign_keys=[("assessment_id", "assessments", "id"), ("participant_id", "participants", "id")],
+        foreign_keys=[
+            ("assessment_id", "assessments", "id"),
+            ("participant_id", "participants", "id"),
+        ],
     )
     db["roadmap_items"].create(
         {
-            "scope_id": int, "item_id": str, "owner": str, "start": str, "due": str,
-            "status": str, "notes": str, "updated_by": str, "updated_at": str,
+            "scope_id": int,
+            "item_id": str,
+            "owner": str,
+            "start": str,
+            "due": str,
+            "status": str,
+            "notes": str,
+            "updated_by": str,
+            "updated_at": str,
         },
         pk=("scope_id", "item_id"),
         foreign_keys=[("scope_id", "scopes", "id")],
     )
     db["audit_log"].create(
         {
-            "id": int, "at": str, "who": str, "action": str, "entity": str, "entity_id": str,
-            "field": str, "old_value": str, "new_value": str,
+            "id": int,
+            "at": str,
+            "who": str,
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "field": str,
+            "old_value": str,
+            "new_value": str,
         },
-        pk="id", not_null={"at", "action", "entity"},
+        pk="id",
+        not_null={"at", "action", "entity"},
     )
     db["audit_log"].create_index(["entity", "entity_id"])
 
@@ -178,9 +227,7 @@ def _decode(value: str) -> int | str:
     return value if value in (NA, UNKNOWN) else int(value)
 
 
-@functools.lru_cache(maxsize=32)
-def _parse_cached(source: str) -> Rubric:
-    return parse_rubric(source, "stored rubric")
+_RUBRICS: dict[str, Rubric] = {}  # sha256 -> parsed rubric; a hash names one text forever
 
 
 class Store:
@@ -229,14 +276,28 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
-    def _audit(self, who: str, action: str, entity: str, entity_id: Any,
-               field: str | None = None, old: Any = None, new: Any = None) -> None:
-        self.db["audit_log"].insert({
-            "at": now(), "who": who or "", "action": action, "entity": entity,
-            "entity_id": str(entity_id), "field": field,
-            "old_value": None if old is None else str(old),
-            "new_value": None if new is None else str(new),
-        })
+    def _audit(
+        self,
+        who: str,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+    ) -> None:
+        self.db["audit_log"].insert(
+            {
+                "at": now(),
+                "who": who or "",
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "field": field,
+                "old_value": None if old is None else str(old),
+                "new_value": None if new is None else str(new),
+            }
+        )
 
     def audit_log(self, entity: str | None = None, entity_id: Any = None) -> list[dict]:
         where, args = [], []
@@ -246,8 +307,9 @@ class Store:
         if entity_id is not None:
             where.append("entity_id = ?")
             args.append(str(entity_id))
-        return list(self.db["audit_log"].rows_where(" and ".join(where) or None, args,
-                                                    order_by="id"))
+        return list(
+            self.db["audit_log"].rows_where(" and ".join(where) or None, args, order_by="id")
+        )
 
     # -- organisations and scopes --------------------------------------------------
     def create_organisation(self, name: str, who: str = "") -> int:
@@ -256,28 +318,54 @@ class Store:
             if db["organisations"].count_where("name = ?", [name]):
                 raise StoreError(f"an organisation called '{name}' already exists")
             org_id = db["organisations"].insert({"name": name, "created_at": now()}).last_pk
-            db["scopes"].insert({"organisation_id": org_id, "kind": "organisation",
-                                 "name": name, "created_at": now()})
+            db["scopes"].insert(
+                {
+                    "organisation_id": org_id,
+                    "kind": "organisation",
+                    "name": name,
+                    "created_at": now(),
+                }
+            )
             self._audit(who, "create", "organisation", org_id, "name", None, name)
         return int(org_id)
 
     def organisations(self) -> list[dict]:
         return list(self.db["organisations"].rows_where(order_by="name"))
 
-    def create_scope(self, organisation_id: int, kind: str, name: str, *,
-                     parent_id: int | None = None, stage: str | None = None,
-                     tier: str | None = None, description: str = "", who: str = "") -> int:
+    def create_scope(
+        self,
+        organisation_id: int,
+        kind: str,
+        name: str,
+        *,
+        parent_id: int | None = None,
+        stage: str | None = None,
+        tier: str | None = None,
+        description: str = "",
+        who: str = "",
+    ) -> int:
         if kind not in ("unit", "system"):
             raise StoreError(f"a scope is a unit or a system, not '{kind}'")
         name = _required(name, f"{kind} name")
         with self.write() as db:
             if parent_id is None:
                 parent_id = self.organisation_scope(organisation_id).id
-            scope_id = db["scopes"].insert({
-                "organisation_id": organisation_id, "parent_id": parent_id, "kind": kind,
-                "name": name, "description": description, "stage": stage, "tier": tier,
-                "created_at": now(),
-            }).last_pk
+            scope_id = (
+                db["scopes"]
+                .insert(
+                    {
+                        "organisation_id": organisation_id,
+                        "parent_id": parent_id,
+                        "kind": kind,
+                        "name": name,
+                        "description": description,
+                        "stage": stage,
+                        "tier": tier,
+                        "created_at": now(),
+                    }
+                )
+                .last_pk
+            )
             self._audit(who, "create", "scope", scope_id, "name", None, name)
         return int(scope_id)
 
@@ -315,8 +403,11 @@ class Store:
         return [_scope(r) for r in rows]
 
     def organisation_scope(self, organisation_id: int) -> Scope:
-        rows = list(self.db["scopes"].rows_where(
-            "organisation_id = ? and kind = 'organisation'", [organisation_id]))
+        rows = list(
+            self.db["scopes"].rows_where(
+                "organisation_id = ? and kind = 'organisation'", [organisation_id]
+            )
+        )
         if not rows:
             raise StoreError(f"no organisation with id {organisation_id}")
         return _scope(rows[0])
@@ -335,25 +426,44 @@ class Store:
     def save_rubric(self, rubric: Rubric) -> str:
         with self.write() as db:
             if not db["rubrics"].count_where("sha256 = ?", [rubric.sha256]):
-                db["rubrics"].insert({
-                    "sha256": rubric.sha256, "rubric_id": rubric.id, "version": rubric.version,
-                    "title": rubric.title, "source": rubric.source, "added_at": now(),
-                })
+                db["rubrics"].insert(
+                    {
+                        "sha256": rubric.sha256,
+                        "rubric_id": rubric.id,
+                        "version": rubric.version,
+                        "title": rubric.title,
+                        "source": rubric.source,
+                        "added_at": now(),
+                    }
+                )
         return rubric.sha256
 
     def rubric(self, sha256: str) -> Rubric:
-        row = self.db["rubrics"].get(sha256)
-        return _parse_cached(row["source"])
+        if sha256 not in _RUBRICS:
+            row = self.db["rubrics"].get(sha256)
+            _RUBRICS[sha256] = parse_rubric(row["source"], f"stored rubric {row['rubric_id']}")
+        return _RUBRICS[sha256]
 
     def rubrics(self) -> list[dict]:
-        return list(self.db.query(
-            "select sha256, rubric_id, version, title, added_at from rubrics order by added_at"
-        ))
+        return list(
+            self.db.query(
+                "select sha256, rubric_id, version, title, added_at from rubrics order by added_at"
+            )
+        )
 
     # -- assessments --------------------------------------------------------------
-    def create_assessment(self, scope_id: int, rubric: Rubric, stage: str, tier: str, *,
-                          who: str = "", label: str = "", prefill_from: int | None = None,
-                          created_at: str | None = None) -> int:
+    def create_assessment(
+        self,
+        scope_id: int,
+        rubric: Rubric,
+        stage: str,
+        tier: str,
+        *,
+        who: str = "",
+        label: str = "",
+        prefill_from: int | None = None,
+        created_at: str | None = None,
+    ) -> int:
         if stage not in rubric.stage_ids:
             raise StoreError(f"unknown stage '{stage}'")
         if tier not in rubric.tier_ids:
@@ -361,14 +471,31 @@ class Store:
         self.save_rubric(rubric)
         with self.write() as db:
             stamp = created_at or now()
-            aid = db["assessments"].insert({
-                "scope_id": scope_id, "label": label or f"Round of {stamp[:10]}", "stage": stage,
-                "tier": tier, "rubric_sha256": rubric.sha256, "rubric_id": rubric.id,
-                "rubric_version": rubric.version, "status": "draft", "based_on": prefill_from,
-                "created_by": who, "created_at": stamp, "updated_at": stamp,
-            }).last_pk
-            pid = db["participants"].insert({"assessment_id": aid, "name": SELF, "role": "self",
-                                             "created_at": stamp}).last_pk
+            aid = (
+                db["assessments"]
+                .insert(
+                    {
+                        "scope_id": scope_id,
+                        "label": label or f"Round of {stamp[:10]}",
+                        "stage": stage,
+                        "tier": tier,
+                        "rubric_sha256": rubric.sha256,
+                        "rubric_id": rubric.id,
+                        "rubric_version": rubric.version,
+                        "status": "draft",
+                        "based_on": prefill_from,
+                        "created_by": who,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    }
+                )
+                .last_pk
+            )
+            pid = (
+                db["participants"]
+                .insert({"assessment_id": aid, "name": SELF, "role": "self", "created_at": stamp})
+                .last_pk
+            )
             if prefill_from is not None:
                 self._prefill(aid, pid, prefill_from, rubric, who)
             self._audit(who, "create", "assessment", aid, "stage", None, stage)
@@ -384,13 +511,64 @@ class Store:
                     a = old[old_id]
                     if isinstance(a.value, int) and a.value not in rubric.levels:
                         break
-                    rows.append({"assessment_id": aid, "participant_id": pid,
-                                 "question_id": q.id, "value": _encode(a.value),
-                                 "confidence": a.confidence, "evidence": a.evidence,
-                                 "notes": a.notes, "answered_by": who, "answered_at": now()})
+                    rows.append(
+                        {
+                            "assessment_id": aid,
+                            "participant_id": pid,
+                            "question_id": q.id,
+                            "value": _encode(a.value),
+                            "confidence": a.confidence,
+                            "evidence": a.evidence,
+                            "notes": a.notes,
+                            "answered_by": who,
+                            "answered_at": now(),
+                        }
+                    )
                     break
         if rows:
             self.db["answers"].insert_all(rows)
+
+    def import_round(
+        self,
+        scope_id: int,
+        rubric: Rubric,
+        stage: str,
+        tier: str,
+        answers: dict[str, Answer],
+        *,
+        who: str = "",
+        label: str = "",
+        created_at: str | None = None,
+        final: bool = False,
+    ) -> int:
+        """A whole round in one transaction: all of it lands, or none of it."""
+        with self.write() as db:
+            aid = self.create_assessment(
+                scope_id, rubric, stage, tier, who=who, label=label, created_at=created_at
+            )
+            pid = self.participant(aid)
+            stamp = created_at or now()
+            db["answers"].insert_all(
+                {
+                    "assessment_id": aid,
+                    "participant_id": pid,
+                    "question_id": qid,
+                    "value": _encode(a.value),
+                    "confidence": a.confidence,
+                    "evidence": a.evidence,
+                    "notes": a.notes,
+                    "answered_by": who,
+                    "answered_at": stamp,
+                }
+                for qid, a in answers.items()
+            )
+            self._audit(who, "import", "assessment", aid, "answers", None, len(answers))
+            if final:
+                self.finalise(aid, who=who, at=stamp)
+        return aid
+
+    def has_assessment(self, assessment_id: int) -> bool:
+        return bool(self.db["assessments"].count_where("id = ?", [assessment_id]))
 
     def assessment(self, assessment_id: int) -> Assessment:
         try:
@@ -402,8 +580,10 @@ class Store:
     def assessments(self, scope_id: int | None = None) -> list[Assessment]:
         where = "scope_id = ?" if scope_id is not None else None
         args = [scope_id] if scope_id is not None else []
-        return [Assessment(**r) for r in self.db["assessments"].rows_where(
-            where, args, order_by="created_at, id")]
+        return [
+            Assessment(**r)
+            for r in self.db["assessments"].rows_where(where, args, order_by="created_at, id")
+        ]
 
     def latest_assessments(self) -> dict[int, Assessment]:
         """The newest round of every scope that has one."""
@@ -423,8 +603,15 @@ class Store:
                 raise StoreError("this round is final: start a new round to change it")
             for key, value in fields.items():
                 if getattr(current, key) != value:
-                    self._audit(who, "update", "assessment", assessment_id, key,
-                                getattr(current, key), value)
+                    self._audit(
+                        who,
+                        "update",
+                        "assessment",
+                        assessment_id,
+                        key,
+                        getattr(current, key),
+                        value,
+                    )
             db["assessments"].update(assessment_id, {**fields, "updated_at": now()})
 
     def finalise(self, assessment_id: int, who: str = "", at: str | None = None) -> None:
@@ -433,23 +620,43 @@ class Store:
             if current.final:
                 return
             stamp = at or now()
-            db["assessments"].update(assessment_id, {"status": "final", "finalised_at": stamp,
-                                                     "updated_at": stamp})
+            db["assessments"].update(
+                assessment_id, {"status": "final", "finalised_at": stamp, "updated_at": stamp}
+            )
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
 
     def participant(self, assessment_id: int, name: str = SELF) -> int:
-        rows = list(self.db["participants"].rows_where(
-            "assessment_id = ? and name = ?", [assessment_id, name]))
+        rows = list(
+            self.db["participants"].rows_where(
+                "assessment_id = ? and name = ?", [assessment_id, name]
+            )
+        )
         if rows:
             return rows[0]["id"]
         with self.write() as db:
-            return int(db["participants"].insert({
-                "assessment_id": assessment_id, "name": name, "role": "participant",
-                "created_at": now()}).last_pk)
+            return int(
+                db["participants"]
+                .insert(
+                    {
+                        "assessment_id": assessment_id,
+                        "name": name,
+                        "role": "participant",
+                        "created_at": now(),
+                    }
+                )
+                .last_pk
+            )
 
     # -- answers ------------------------------------------------------------------
-    def save_answer(self, assessment_id: int, question_id: str, answer: Answer, *,
-                    who: str = "", participant_id: int | None = None) -> bool:
+    def save_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        answer: Answer,
+        *,
+        who: str = "",
+        participant_id: int | None = None,
+    ) -> bool:
         """Upsert one answer; returns False when nothing changed. Audited."""
         with self.write() as db:
             current = self.assessment(assessment_id)
@@ -465,13 +672,24 @@ class Store:
                 raise StoreError(f"{question_id}: {value!r} is not on the scale")
             pid = participant_id or self.participant(assessment_id)
             key = (assessment_id, pid, question_id)
-            old = next(iter(db["answers"].rows_where(
-                "assessment_id = ? and participant_id = ? and question_id = ?", list(key))), None)
+            old = next(
+                iter(
+                    db["answers"].rows_where(
+                        "assessment_id = ? and participant_id = ? and question_id = ?", list(key)
+                    )
+                ),
+                None,
+            )
             row = {
-                "assessment_id": assessment_id, "participant_id": pid, "question_id": question_id,
-                "value": _encode(value), "confidence": answer.confidence,
-                "evidence": answer.evidence or "", "notes": answer.notes or "",
-                "answered_by": who, "answered_at": now(),
+                "assessment_id": assessment_id,
+                "participant_id": pid,
+                "question_id": question_id,
+                "value": _encode(value),
+                "confidence": answer.confidence,
+                "evidence": answer.evidence or "",
+                "notes": answer.notes or "",
+                "answered_by": who,
+                "answered_at": now(),
             }
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
@@ -481,8 +699,15 @@ class Store:
             for f in fields:
                 before = old[f] if old else None
                 if (before or None) != (row[f] or None):
-                    self._audit(who, "answer", "assessment", assessment_id,
-                                f"{question_id}.{f}", before, row[f])
+                    self._audit(
+                        who,
+                        "answer",
+                        "assessment",
+                        assessment_id,
+                        f"{question_id}.{f}",
+                        before,
+                        row[f],
+                    )
         return True
 
     def clear_answer(self, assessment_id: int, question_id: str, who: str = "") -> None:
@@ -490,21 +715,37 @@ class Store:
             if self.assessment(assessment_id).final:
                 raise StoreError("this round is final")
             pid = self.participant(assessment_id)
-            old = next(iter(db["answers"].rows_where(
-                "assessment_id = ? and participant_id = ? and question_id = ?",
-                [assessment_id, pid, question_id])), None)
+            old = next(
+                iter(
+                    db["answers"].rows_where(
+                        "assessment_id = ? and participant_id = ? and question_id = ?",
+                        [assessment_id, pid, question_id],
+                    )
+                ),
+                None,
+            )
             if old:
                 db["answers"].delete((assessment_id, pid, question_id))
-                self._audit(who, "clear", "assessment", assessment_id,
-                            f"{question_id}.value", old["value"], None)
+                self._audit(
+                    who,
+                    "clear",
+                    "assessment",
+                    assessment_id,
+                    f"{question_id}.value",
+                    old["value"],
+                    None,
+                )
 
     def answers(self, assessment_id: int, participant: str = SELF) -> dict[str, Answer]:
         rows = self.db.query(
             "select a.* from answers a join participants p on p.id = a.participant_id"
-            " where a.assessment_id = ? and p.name = ?", [assessment_id, participant])
+            " where a.assessment_id = ? and p.name = ?",
+            [assessment_id, participant],
+        )
         return {
-            r["question_id"]: Answer(_decode(r["value"]), r["confidence"], r["evidence"] or "",
-                                     r["notes"] or "")
+            r["question_id"]: Answer(
+                _decode(r["value"]), r["confidence"], r["evidence"] or "", r["notes"] or ""
+            )
             for r in rows
         }
 
@@ -541,25 +782,41 @@ class Store:
                 except ValueError:
                     raise StoreError(f"{key} must be a date, YYYY-MM-DD") from None
         with self.write() as db:
-            old = db["roadmap_items"].rows_where("scope_id = ? and item_id = ?", [scope_id, item_id])
+            old = db["roadmap_items"].rows_where(
+                "scope_id = ? and item_id = ?", [scope_id, item_id]
+            )
             old = next(iter(old), {})
             changes = {k: v for k, v in fields.items() if (old.get(k) or None) != (v or None)}
             if not changes:
                 return False
             db["roadmap_items"].upsert(
-                {"scope_id": scope_id, "item_id": item_id, **changes, "updated_by": who,
-                 "updated_at": now()},
+                {
+                    "scope_id": scope_id,
+                    "item_id": item_id,
+                    **changes,
+                    "updated_by": who,
+                    "updated_at": now(),
+                },
                 pk=("scope_id", "item_id"),
             )
             for key, value in changes.items():
-                self._audit(who, "roadmap", "scope", scope_id, f"{item_id}.{key}",
-                            old.get(key), value)
+                self._audit(
+                    who, "roadmap", "scope", scope_id, f"{item_id}.{key}", old.get(key), value
+                )
         return True
 
 
 def _scope(row: dict) -> Scope:
-    return Scope(row["id"], row["organisation_id"], row["parent_id"], row["kind"], row["name"],
-                 row["description"] or "", row["stage"], row["tier"])
+    return Scope(
+        row["id"],
+        row["organisation_id"],
+        row["parent_id"],
+        row["kind"],
+        row["name"],
+        row["description"] or "",
+        row["stage"],
+        row["tier"],
+    )
 
 
 def _required(text: str, what: str) -> str:

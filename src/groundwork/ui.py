@@ -65,8 +65,10 @@ def friendly_errors() -> Iterator[None]:
         st.error(str(exc))
     except Exception:  # noqa: BLE001 - the last line of defence for users
         log.exception("page failed")
-        st.error("Something went wrong on this page. Nothing you saved has been lost; "
-                 "reload the page to try again.")
+        st.error(
+            "Something went wrong on this page. Nothing you saved has been lost; "
+            "reload the page to try again."
+        )
 
 
 def round_picker(s: Store, key: str = "round") -> int | None:
@@ -81,8 +83,9 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     current = query_int(key)
     if current not in labels:
         current = ids[0]
-    chosen = st.selectbox("Round", ids, index=ids.index(current), format_func=labels.get,
-                          key=f"picker-{key}")
+    chosen = st.selectbox(
+        "Round", ids, index=ids.index(current), format_func=labels.get, key=f"picker-{key}"
+    )
     if chosen != query_int(key):
         st.query_params[key] = str(chosen)
     return chosen
