@@ -582,3 +582,32 @@ def test_schema_describes_the_rubric_format():
     assert schema["additionalProperties"] is False
     question = schema["$defs"]["Question"]
     assert {"id", "text", "levels", "actions"} <= set(question["required"])
+
+
+def test_effort_size_points_must_be_positive(tiny_text):
+    text = edit(tiny_text, "efforts: {S: 1, L: 3}\n", f"efforts: {{S: 0, L: 3}}  {MARK}\n")
+    assert_reported(text, "greater than 0")
+
+
+def test_a_rubric_needs_at_least_one_tier(tiny_text):
+    old = "tiers:\n  - {id: low, title: Low, uplift: 0}\n"
+    old += "  - {id: high, title: High, uplift: 1, dimensions: [B]}\n"
+    text = edit(tiny_text, old, f"tiers: []  {MARK}\n")
+    assert_reported(text, "tiers", alone=False)
+
+
+def test_an_impossible_date_is_reported_at_its_line():
+    text = (
+        'id: x\nversion: "1"\ntitle: X\nreferences:\n'
+        "  - {id: r, title: R, checked: 2026-02-30}\n"
+        "dimensions: []\n"
+    )
+    (problem,) = problems_in(text)
+    assert problem.line == 5 and "day is out of range" in problem.message
+
+
+def test_a_one_level_scale_is_an_error_not_a_crash(tiny_text):
+    start = tiny_text.index("scale:\n")
+    end = tiny_text.index("stages:\n")
+    text = tiny_text[:start] + "scale:\n  - {level: 0, label: None}\n" + tiny_text[end:]
+    assert any("at least 2" in p.message for p in problems_in(text))

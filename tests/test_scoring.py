@@ -197,6 +197,13 @@ def test_gated_dimension_with_nothing_answered_is_a_blocker(tiny_rubric):
     assert card.verdict.blockers[0].level is None
 
 
+def test_a_gated_dimension_answered_na_throughout_does_not_block(tiny_rubric):
+    """A dimension that does not apply to the system has no score and no floor to meet."""
+    card = score(tiny_rubric, {"A-1": NA, "A-2": NA, "B-1": 2}, "live", "low")
+    assert card.dimension("A").score is None
+    assert blockers(card) == []
+
+
 def test_floors_are_cumulative_across_stages(tiny_rubric):
     """The trial floor on A-1 still applies when the target stage is live."""
     answers = {"A-1": 0, "A-2": 3, "B-1": 2}
@@ -415,6 +422,9 @@ def test_verdict_passes_exactly_when_every_floor_is_met(name, data):
             if answer is None or answer == UNKNOWN or answer < floor:
                 expected.add(("question", qid))
         for did, floor in gate.dimensions.items():
+            dim = rubric.dimension(did)
+            if all(answers.get(q.id) == NA for q in dim.questions):
+                continue  # a dimension that does not apply to the system does not block
             dim_score = card.dimension(did).score
             if dim_score is None or dim_score < floor:
                 expected.add(("dimension", did))

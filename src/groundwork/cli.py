@@ -240,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"groundwork: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `groundwork roadmap ... | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

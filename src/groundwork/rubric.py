@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr, ValidationError
 
 RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "genai-production.yaml"
@@ -143,8 +143,10 @@ class Rubric(_Model):
     stages: list[Stage] = Field(
         default_factory=lambda: [Stage(**s) for s in DEFAULT_STAGES], min_length=1
     )
-    tiers: list[Tier] = Field(default_factory=lambda: [Tier(**t) for t in DEFAULT_TIERS])
-    efforts: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_EFFORTS))
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [Tier(**t) for t in DEFAULT_TIERS], min_length=1
+    )
+    efforts: dict[str, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_EFFORTS))
     gates: dict[str, Gate] = {}
     references: list[Reference] = []
     dimensions: list[Dimension] = Field(min_length=1)
@@ -361,6 +363,23 @@ def _pydantic_message(err: dict[str, Any]) -> tuple[Path_, str]:
     return loc, err["msg"][0].lower() + err["msg"][1:]
 
 
+def _bad_scalar_line(node: yaml.Node | None) -> int:
+    """The line of the first scalar that cannot be constructed (dates, mostly)."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(current)
+            except ValueError:
+                return current.start_mark.line + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return 1
+
+
 def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
     """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem."""
     loader = yaml.SafeLoader(text)
@@ -371,6 +390,8 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise RubricError([Problem(file, line, f"YAML syntax error: {exc.problem}")]) from None
+    except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
+        raise RubricError([Problem(file, _bad_scalar_line(node), f"invalid value: {exc}")]) from None
     finally:
         loader.dispose()
 
@@ -511,7 +532,7 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                 for level in sorted(keys - set(int_levels)):
                     yield qpath + ("levels", level), f"level {level} is not on the scale {span}"
             actions = q.get("actions")
-            if not isinstance(actions, dict) or not int_levels:
+            if not isinstance(actions, dict) or len(int_levels) < 2:
                 continue
             keys = {k for k in actions if _is_int(k)}
             for level in int_levels[1:]:

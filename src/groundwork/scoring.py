@@ -339,6 +339,8 @@ def _verdict(
     for d in dimensions:
         if d.floor is None:
             continue
+        if d.score is None and not d.unknown and not d.unanswered:
+            continue  # every question is N/A: the dimension does not apply to this system
         if d.score is None:
             blockers.append(Blocker(None, d.id, None, d.floor, f"{d.title}: no question answered"))
         elif d.score < d.floor:
