@@ -391,7 +391,9 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
         line = mark.line + 1 if mark else 1
         raise RubricError([Problem(file, line, f"YAML syntax error: {exc.problem}")]) from None
     except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
-        raise RubricError([Problem(file, _bad_scalar_line(node), f"invalid value: {exc}")]) from None
+        raise RubricError(
+            [Problem(file, _bad_scalar_line(node), f"invalid value: {exc}")]
+        ) from None
     finally:
         loader.dispose()
 

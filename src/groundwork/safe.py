@@ -1,11 +1,28 @@
-"""One sanitiser for every exported cell: user text never becomes a formula."""
+"""One sanitiser for every exported cell: user text never becomes a formula.
+
+Spreadsheets run text that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or
+carriage return) as a formula, so a participant's note could fetch URLs or run commands on
+a board member's machine (OWASP ASVS 1.2.10, CVE-2021-41270). Every export goes through
+this module:
+
+- XLSX: :func:`write_cell` stores text as a string cell (never type ``f``) and sets the
+  cell's ``quotePrefix`` style when it starts with a trigger, so Excel and LibreOffice show
+  exactly what was typed and keep it text when someone edits the cell.
+- CSV: :func:`safe_csv_text` prepends an apostrophe (the OWASP advice) to text that starts
+  with a trigger or an apostrophe; :func:`unescape_csv_text` undoes it exactly.
+- Everywhere: control characters are stripped (they corrupt workbooks) and text is capped
+  at Excel's 32,767 characters.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_CELL_CHARS = 32_767
 
 
 def strip_control(text: str) -> str:
@@ -17,13 +34,54 @@ def needs_quote(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
 
 
+def safe_cell_text(value: str) -> tuple[str, bool]:
+    """Text fit for a cell, and whether it must be marked as text (quotePrefix)."""
+    text = strip_control(str(value))[:MAX_CELL_CHARS]
+    return text, needs_quote(text)
+
+
+def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one value into an openpyxl worksheet safely; returns the cell.
+
+    Numbers, booleans and dates keep their type; everything else is written as text that
+    can never be read as a formula or an error code (``#N/A`` typed by a user stays text).
+    """
+    cell = ws.cell(row=row, column=column)
+    if value is None or value == "":
+        cell.value = None
+        return cell
+    if isinstance(value, bool | int | float | dt.date | dt.datetime):
+        cell.value = value
+        return cell
+    text, quote = safe_cell_text(value)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl would make "=..." a formula and "#N/A" an error
+    if quote:
+        cell.quotePrefix = True
+    return cell
+
+
 def safe_csv_text(value: object) -> object:
-    """For CSV: text a spreadsheet would run as a formula gets a leading apostrophe."""
+    """For CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Text that already starts with an apostrophe gets one more, so that
+    :func:`unescape_csv_text` can always restore exactly what was typed.
+    """
     if not isinstance(value, str):
         return value
-    text = strip_control(value)
-    return "'" + text if needs_quote(text) else text
+    text = strip_control(value)[:MAX_CELL_CHARS]
+    return "'" + text if needs_quote(text) or text.startswith("'") else text
+
+
+def unescape_csv_text(text: str) -> str:
+    """Undo :func:`safe_csv_text` when reading one of our CSV files back."""
+    return text[1:] if text.startswith("'") else text
 
 
 def safe_csv_frame(frame):  # pandas.DataFrame -> pandas.DataFrame
     return frame.map(safe_csv_text)
+
+
+def header_footer_text(text: str) -> str:
+    """Text for a print header or footer, where ``&`` starts a control code."""
+    return strip_control(text).replace("\r", " ").replace("\n", " ").replace("&", "&&")[:200]
