@@ -1,0 +1,219 @@
+"""JSON interchange: a whole assessment (scope, round, rubric, answers, roadmap state) as one
+versioned document, so a round can move between Groundwork installations or be archived.
+
+The document carries the rubric text, so it explains itself without the source file; an
+import checks everything first and then writes in one transaction, or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from groundwork.rubric import RubricError, parse_rubric
+from groundwork.scoring import NA, UNKNOWN, Answer, validate_answers
+from groundwork.store import ROADMAP_STATUSES, Store, now
+
+FORMAT = "groundwork.assessment"
+VERSION = 1
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScopeDoc(_Doc):
+    organisation: str
+    path: list[str] = Field(description="names from the organisation down to the scope")
+    kind: Literal["organisation", "unit", "system"]
+    stage: str | None = None
+    tier: str | None = None
+
+
+class RoundDoc(_Doc):
+    label: str
+    stage: str
+    tier: str
+    status: Literal["draft", "final"]
+    created_at: str
+    finalised_at: str | None = None
+
+
+class RubricDoc(_Doc):
+    id: str
+    version: str
+    sha256: str
+    source: str
+
+
+class AnswerDoc(_Doc):
+    question: str
+    answer: int | Literal["na", "unknown"]
+    confidence: int | None = Field(None, ge=1, le=5)
+    evidence: str = ""
+    notes: str = ""
+
+
+class RoadmapItemDoc(_Doc):
+    id: str
+    owner: str = ""
+    start: dt.date | None = None
+    due: dt.date | None = None
+    status: str = "not started"
+    notes: str = ""
+
+
+class AssessmentDoc(_Doc):
+    """A whole assessment, as exchanged between installations (format version 1)."""
+
+    format: Literal["groundwork.assessment"] = FORMAT
+    version: Literal[1] = VERSION
+    exported_at: str
+    scope: ScopeDoc
+    round: RoundDoc
+    rubric: RubricDoc
+    answers: list[AnswerDoc]
+    roadmap: list[RoadmapItemDoc] = []
+
+
+def schema() -> dict:
+    return AssessmentDoc.model_json_schema()
+
+
+def export_assessment(store: Store, assessment_id: int) -> AssessmentDoc:
+    a = store.assessment(assessment_id)
+    rubric = store.rubric(a.rubric_sha256)
+    scope = store.scope(a.scope_id)
+    path = store.scope_path(a.scope_id).split(" / ")
+    answers = store.answers(assessment_id)
+    order = {q.id: i for i, q in enumerate(rubric.questions)}
+    state = store.roadmap_state(a.scope_id)
+    return AssessmentDoc(
+        exported_at=now(),
+        scope=ScopeDoc(
+            organisation=path[0], path=path, kind=scope.kind, stage=scope.stage, tier=scope.tier
+        ),
+        round=RoundDoc(
+            label=a.label,
+            stage=a.stage,
+            tier=a.tier,
+            status=a.status,
+            created_at=a.created_at,
+            finalised_at=a.finalised_at,
+        ),
+        rubric=RubricDoc(
+            id=rubric.id, version=rubric.version, sha256=rubric.sha256, source=rubric.source
+        ),
+        answers=[
+            AnswerDoc(
+                question=qid,
+                answer=ans.value,
+                confidence=ans.confidence,  # type: ignore[arg-type]
+                evidence=ans.evidence,
+                notes=ans.notes,
+            )
+            for qid, ans in sorted(answers.items(), key=lambda kv: order.get(kv[0], 0))
+        ],
+        roadmap=[
+            RoadmapItemDoc(
+                id=item_id,
+                owner=row.get("owner") or "",
+                start=row.get("start"),
+                due=row.get("due"),
+                status=row.get("status") or "not started",
+                notes=row.get("notes") or "",
+            )
+            for item_id, row in sorted(state.items())
+        ],
+    )
+
+
+def export_json(store: Store, assessment_id: int) -> str:
+    return export_assessment(store, assessment_id).model_dump_json(indent=2) + "\n"
+
+
+class InterchangeError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def read_document(text: str | bytes) -> AssessmentDoc:
+    """Parse and check a document; every problem is named."""
+    try:
+        doc = AssessmentDoc.model_validate_json(text)
+    except ValidationError as exc:
+        raise InterchangeError(
+            [
+                f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}"
+                for e in exc.errors()
+            ]
+        ) from None
+    problems = []
+    try:
+        rubric = parse_rubric(doc.rubric.source, f"rubric {doc.rubric.id}")
+    except RubricError as exc:
+        raise InterchangeError([f"rubric: {p}" for p in exc.problems]) from None
+    if rubric.sha256 != doc.rubric.sha256:
+        problems.append("rubric: the text does not match its sha256; the file was altered")
+    answers = {a.question: a.answer for a in doc.answers}
+    if len(answers) != len(doc.answers):
+        problems.append("answers: a question is answered twice")
+    problems += [f"answers: {p}" for p in validate_answers(rubric, answers)]
+    for i, item in enumerate(doc.roadmap):
+        if item.status not in ROADMAP_STATUSES:
+            problems.append(
+                f"roadmap.{i}: status '{item.status}' is not one of {', '.join(ROADMAP_STATUSES)}"
+            )
+    if doc.round.stage not in rubric.stage_ids:
+        problems.append(f"round.stage: unknown stage '{doc.round.stage}'")
+    if doc.round.tier not in rubric.tier_ids:
+        problems.append(f"round.tier: unknown tier '{doc.round.tier}'")
+    if problems:
+        raise InterchangeError(problems)
+    return doc
+
+
+def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = "") -> int:
+    """Store the document as a new round of ``scope_id``, with its roadmap state."""
+    rubric = parse_rubric(doc.rubric.source, f"rubric {doc.rubric.id}")
+    answers = {
+        a.question: Answer(
+            a.answer if a.answer in (NA, UNKNOWN) else int(a.answer),
+            a.confidence,
+            a.evidence,
+            a.notes,
+        )
+        for a in doc.answers
+    }
+    with store.write():
+        aid = store.import_round(
+            scope_id,
+            rubric,
+            doc.round.stage,
+            doc.round.tier,
+            answers,
+            who=who,
+            label=doc.round.label,
+            created_at=doc.round.created_at,
+            final=doc.round.status == "final",
+        )
+        for item in doc.roadmap:
+            store.save_roadmap_item(
+                scope_id,
+                item.id,
+                who=who,
+                owner=item.owner,
+                status=item.status,
+                start=item.start.isoformat() if item.start else None,
+                due=item.due.isoformat() if item.due else None,
+                notes=item.notes,
+            )
+    return aid
+
+
+def import_json(store: Store, text: str | bytes, scope_id: int, who: str = "") -> int:
+    """Check a document in full, then store it; a bad document changes nothing."""
+    return import_document(store, read_document(text), scope_id, who)

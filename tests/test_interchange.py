@@ -1,0 +1,87 @@
+"""JSON interchange: a whole assessment out and back in, and bad documents refused whole."""
+
+import hashlib
+import json
+
+import pytest
+
+from groundwork import demo, interchange
+from groundwork.store import open_store
+
+
+@pytest.fixture
+def demo_store(tmp_path):
+    demo.reset(tmp_path / "demo.db")
+    with open_store(tmp_path / "demo.db") as s:
+        yield s
+
+
+def first_final_round(store):
+    return next(a for a in store.assessments() if a.final)
+
+
+def test_export_then_import_gives_the_same_round(demo_store):
+    source = first_final_round(demo_store)
+    text = interchange.export_json(demo_store, source.id)
+    doc = json.loads(text)
+    assert (doc["format"], doc["version"]) == ("groundwork.assessment", 1)
+    assert doc["rubric"]["sha256"] == source.rubric_sha256
+
+    org = demo_store.create_organisation("Elsewhere")
+    scope = demo_store.create_scope(org, "system", "Copy")
+    new_id = interchange.import_json(demo_store, text, scope, who="ana")
+    copy = demo_store.assessment(new_id)
+    assert demo_store.answers(new_id) == demo_store.answers(source.id)
+    assert (copy.stage, copy.tier, copy.status, copy.label) == (
+        source.stage,
+        source.tier,
+        source.status,
+        source.label,
+    )
+    before = demo_store.roadmap_state(source.scope_id)
+    after = demo_store.roadmap_state(scope)
+    assert {k: (v["owner"], v["status"]) for k, v in before.items()} == {
+        k: (v["owner"], v["status"]) for k, v in after.items()
+    }
+
+
+def db_hash(store) -> str:
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return hashlib.sha256(store.path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: d["answers"].append({"question": "NOPE-9", "answer": 3}), "NOPE-9"),
+        (lambda d: d["answers"][0].update(answer=7), "not a level"),
+        (lambda d: d["answers"].append(dict(d["answers"][0])), "answered twice"),
+        (lambda d: d.update(version=2), "version"),
+        (lambda d: d["rubric"].update(source=d["rubric"]["source"] + "\n# edited"), "sha256"),
+        (lambda d: d["roadmap"][0].update(status="nearly"), "status"),
+        (lambda d: d["round"].update(stage="orbit"), "orbit"),
+    ],
+)
+def test_a_bad_document_is_refused_and_changes_nothing(demo_store, damage, message):
+    doc = json.loads(interchange.export_json(demo_store, first_final_round(demo_store).id))
+    damage(doc)
+    scope = first_final_round(demo_store).scope_id
+    before = db_hash(demo_store)
+    with pytest.raises(interchange.InterchangeError, match=message):
+        interchange.import_json(demo_store, json.dumps(doc), scope)
+    assert db_hash(demo_store) == before
+
+
+def test_the_schema_is_published():
+    schema = interchange.schema()
+    assert schema["properties"]["format"]["const"] == "groundwork.assessment"
+    assert {"scope", "round", "rubric", "answers", "roadmap"} <= set(schema["properties"])
+
+
+def test_the_published_schema_file_matches_the_models():
+    from pathlib import Path
+
+    published = Path(__file__).resolve().parents[1] / "docs" / "assessment.schema.json"
+    assert json.loads(published.read_text()) == interchange.schema(), (
+        "regenerate docs/assessment.schema.json from groundwork.interchange.schema()"
+    )
