@@ -3,8 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from groundwork import charts, reports, ui
+from groundwork import charts, interchange, reports, ui
+from groundwork.safe import safe_csv_frame
 from groundwork.scoring import explain_dimension, explain_overall, explain_readiness
+
+
+def export_json(assessment_id: int) -> str:
+    """Runs when the download is clicked, so it opens its own connection."""
+    with ui.store() as s:
+        return interchange.export_json(s, assessment_id)
 
 
 def fmt(value: float | None) -> str:
@@ -159,6 +166,20 @@ with ui.friendly_errors(), ui.store() as s:
                 ),
                 config={"displayModeBar": False},
             )
+        st.markdown("#### Downloads")
+        d1, d2 = st.columns(2)
+        d1.download_button(
+            "Answers (CSV)",
+            safe_csv_frame(pd.DataFrame(reports.answer_rows(rnd))).to_csv(index=False),
+            file_name=f"answers-round-{aid}.csv",
+            mime="text/csv",
+        )
+        d2.download_button(
+            "Whole assessment (JSON)",
+            lambda: export_json(aid),
+            file_name=f"assessment-{aid}.json",
+            mime="application/json",
+        )
         st.page_link(
             ui.PAGES["roadmap"],
             label="Open the roadmap for this round",

@@ -155,3 +155,24 @@ def roadmap_view(
                 }
             )
     return RoadmapView(roadmap, rows)
+
+
+def answer_rows(rnd: Round) -> list[dict]:
+    """One row per question of a round, for the answers CSV."""
+    rows = []
+    for q in rnd.card.questions:
+        given = rnd.answers.get(q.id)
+        rows.append(
+            {
+                "question": q.id,
+                "dimension": q.dimension,
+                "text": rnd.rubric.question(q.id).text,
+                "answer": "" if q.answer is None else q.answer,
+                "confidence": given.confidence if given and given.confidence else "",
+                "evidence": given.evidence if given else "",
+                "notes": given.notes if given else "",
+                "target": q.target,
+                "gap": "" if q.gap is None else q.gap,
+            }
+        )
+    return rows
