@@ -178,6 +178,137 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(command, cwd=APP.parent, env=os.environ.copy())
 
 
+def _export_path(path: str) -> Path:
+    out = Path(path)
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError(f"{path}: the output file must end in .xlsx")
+    return out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from groundwork.excel import export_workbook
+    from groundwork.store import StoreError
+
+    start = dt.date.fromisoformat(args.start) if args.start else None
+    with open_store() as store:
+        try:
+            data = export_workbook(
+                store, args.assessment, accent=args.accent, logo=args.logo, start=start
+            )
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+    out = _export_path(args.out)
+    out.write_bytes(data)
+    print(f"Roadmap workbook of assessment {args.assessment} written to {out}")
+    return 0
+
+
+def cmd_questionnaire(args: argparse.Namespace) -> int:
+    from groundwork.excel import questionnaire_workbook
+    from groundwork.store import StoreError
+
+    rubric = _rubric(args.rubric)
+    answers, organisation, scope = None, "", ""
+    if args.from_assessment is not None:
+        with open_store() as store:
+            try:
+                a = store.assessment(args.from_assessment)
+            except StoreError as exc:
+                raise CommandError(str(exc)) from None
+            answers = store.answers(a.id)
+            scope = store.scope_path(a.scope_id)
+            organisation = scope.split(" / ")[0]
+    out = _export_path(args.out)
+    out.write_bytes(questionnaire_workbook(rubric, answers, organisation=organisation, scope=scope))
+    prefilled = f", pre-filled from assessment {args.from_assessment}" if answers else ""
+    print(f"Questionnaire for {rubric.id} {rubric.version}{prefilled} written to {out}")
+    return 0
+
+
+def _confirm(args: argparse.Namespace, question: str) -> bool:
+    """--yes writes; an interactive terminal is asked; anything else is a dry run."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print("Nothing written: re-run with --yes to import.")
+        return False
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        print("Nothing written.")
+        return False
+    return True
+
+
+def _find_scope(store, name: str) -> int:
+    matches = [s for s in store.scopes() if s.name.casefold() == name.strip().casefold()]
+    if not matches:
+        names = ", ".join(sorted(s.name for s in store.scopes())) or "none"
+        raise CommandError(f"no scope called '{name}' (scopes: {names})")
+    if len(matches) > 1:
+        paths = "; ".join(store.scope_path(s.id) for s in matches)
+        raise CommandError(f"'{name}' names {len(matches)} scopes ({paths}); rename one first")
+    return matches[0].id
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from groundwork.excel import (
+        WorkbookError,
+        apply_roadmap,
+        default_stage_and_tier,
+        import_questionnaire,
+        preview_questionnaire,
+        preview_roadmap,
+        workbook_kind,
+    )
+    from groundwork.store import StoreError
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read the file: {exc.strerror}") from None
+    rubric = _rubric(args.rubric) if args.rubric else None
+    with open_store() as store:
+        try:
+            kind = workbook_kind(data, path.name)
+            if kind == "roadmap":
+                diff = preview_roadmap(store, data, filename=path.name)
+                print(f"Roadmap workbook of assessment {diff.assessment_id}")
+                print(diff.summary())
+                if not diff.changes or not _confirm(args, "Apply these changes?"):
+                    return 0
+                count = apply_roadmap(store, diff, who=args.who)
+                print(f"Applied {count} change(s); each is in the audit log.")
+                return 0
+            if not args.scope:
+                raise CommandError("a questionnaire needs --scope NAME: the scope it assesses")
+            preview = preview_questionnaire(store, data, filename=path.name, rubric=rubric)
+            scope_id = _find_scope(store, args.scope)
+            stage, tier = default_stage_and_tier(store, scope_id, preview.rubric)
+            stage, tier = args.stage or stage, args.tier or tier
+            for value, known, what in (
+                (stage, preview.rubric.stage_ids, "stage"),
+                (tier, preview.rubric.tier_ids, "tier"),
+            ):
+                if value not in known:
+                    raise CommandError(f"unknown {what} '{value}' (choose from {', '.join(known)})")
+            print(f"Into: {store.scope_path(scope_id)}, target {stage}, tier {tier}")
+            print(preview.summary(stage, tier))
+            if not _confirm(args, "Import as a new round?"):
+                return 0
+            aid = import_questionnaire(
+                store, preview, scope_id, stage, tier, who=args.who, label=args.label or ""
+            )
+            print(f"Imported as assessment {aid}.")
+            return 0
+        except WorkbookError as exc:
+            raise CommandError(
+                f"{path}: refused, nothing was imported:\n" + "\n".join(map(str, exc.problems))
+            ) from None
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -216,6 +347,51 @@ def build_parser() -> argparse.ArgumentParser:
                 help=f"days per wave (default {DEFAULT_WAVE_DAYS})",
             )
         p.set_defaults(func=func)
+
+    db_note = "The database is $GROUNDWORK_DB (default data/groundwork.db)."
+    p = sub.add_parser(
+        "export",
+        help="the roadmap workbook (.xlsx) of a stored assessment",
+        description="Write the roadmap workbook of a stored assessment. " + db_note,
+    )
+    p.add_argument("--assessment", type=int, required=True, help="assessment id")
+    p.add_argument("out", help="the .xlsx file to write")
+    p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
+    p.add_argument("--accent", help="header colour, #RRGGBB (default: the organisation's)")
+    p.add_argument("--logo", help="a PNG or JPEG shown on the Summary sheet")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "questionnaire",
+        help="an offline questionnaire workbook for a rubric",
+        description="Write an offline questionnaire (.xlsx) for RUBRIC. " + db_note,
+    )
+    p.add_argument("rubric")
+    p.add_argument("out", help="the .xlsx file to write")
+    p.add_argument("--from-assessment", type=int, help="pre-fill with this assessment's answers")
+    p.set_defaults(func=cmd_questionnaire)
+
+    p = sub.add_parser(
+        "import",
+        help="a filled questionnaire becomes a new round; an edited roadmap workbook updates items",
+        description=(
+            "Import a filled questionnaire as a new round of --scope, or the owner, date, "
+            "status and notes edits of an exported roadmap workbook. The whole file is "
+            "checked first and refused, with every problem named, if anything is wrong. "
+            "A preview is always printed; it is written only with --yes, or after you "
+            "answer 'y' at an interactive prompt (without a terminal and without --yes, "
+            "nothing is written). " + db_note
+        ),
+    )
+    p.add_argument("file", help="the filled .xlsx workbook")
+    p.add_argument("--scope", help="name of the scope a questionnaire assesses")
+    p.add_argument("--stage", help="target stage (default: the scope's last round's)")
+    p.add_argument("--tier", help="risk tier (default: the scope's last round's)")
+    p.add_argument("--rubric", help="require the questionnaire to be for this rubric file")
+    p.add_argument("--label", help="label of the new round")
+    p.add_argument("--who", default=os.environ.get("USER", ""), help="recorded in the audit log")
+    p.add_argument("--yes", "-y", action="store_true", help="write without asking")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("schema", help="print the rubric format's JSON Schema")
     p.set_defaults(func=cmd_schema)

@@ -11,7 +11,8 @@ this module:
 - CSV: :func:`safe_csv_text` prepends an apostrophe (the OWASP advice) to text that starts
   with a trigger or an apostrophe; :func:`unescape_csv_text` undoes it exactly.
 - Everywhere: control characters are stripped (they corrupt workbooks) and text is capped
-  at Excel's 32,767 characters.
+  at Excel's 32,767 characters. In XLSX a carriage return becomes a line feed: XML parsers
+  turn a raw CR into LF anyway, so we do it once, on purpose, and the cell reads the same.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ def needs_quote(text: str) -> bool:
 
 def safe_cell_text(value: str) -> tuple[str, bool]:
     """Text fit for a cell, and whether it must be marked as text (quotePrefix)."""
-    text = strip_control(str(value))[:MAX_CELL_CHARS]
-    return text, needs_quote(text)
+    text = strip_control(str(value))
+    quote = needs_quote(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_CELL_CHARS]
+    return text, quote
 
 
 def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:

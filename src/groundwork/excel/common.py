@@ -1,0 +1,175 @@
+"""What the workbook modules share: styles, the meta sheet and the problem type.
+
+Every value goes through :func:`groundwork.safe.write_cell`, so no exported cell can hold
+a formula typed by a user; formulas only ever come from charts and validations we build.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from groundwork.safe import header_footer_text, write_cell
+
+FORMAT_VERSION = "1"
+META_SHEET = "_meta"
+LISTS_SHEET = "Lists"
+DEFAULT_ACCENT = "1F4E79"
+HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+THIN = Side(style="thin", color="BFBFBF")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+
+
+@dataclass(frozen=True, order=True)
+class WorkbookProblem:
+    """One thing wrong with an uploaded workbook, where it is (row/column 0: the file)."""
+
+    sheet: str
+    row: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        if not self.sheet:
+            return self.message
+        if not self.row:
+            return f"{self.sheet}: {self.message}"
+        if not self.column:
+            return f"{self.sheet}!row {self.row}: {self.message}"
+        return f"{self.sheet}!{get_column_letter(self.column)}{self.row}: {self.message}"
+
+
+class WorkbookError(ValueError):
+    """A workbook that cannot be imported; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, problems: list[WorkbookProblem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def accent_colour(accent: str | None) -> str:
+    """An ``RRGGBB`` colour from ``#RRGGBB``/``RRGGBB``; the house blue when unset."""
+    if not accent:
+        return DEFAULT_ACCENT
+    m = HEX.match(accent.strip())
+    if not m:
+        raise ValueError(f"accent colour {accent!r} is not of the form #RRGGBB")
+    return m[1].upper()
+
+
+class Sheet:
+    """A worksheet plus the house style: a header row, safe cells, print set-up."""
+
+    def __init__(self, ws: Worksheet, accent: str):
+        self.ws = ws
+        self.accent = accent
+        self.header_fill = PatternFill("solid", fgColor=accent)
+        self.header_font = Font(bold=True, color="FFFFFF")
+
+    def cell(self, row: int, column: int, value: Any, *, wrap: bool = False, fmt: str = ""):
+        c = write_cell(self.ws, row, column, value)
+        c.alignment = WRAP if wrap else TOP
+        if fmt:
+            c.number_format = fmt
+        return c
+
+    def table(
+        self,
+        top: int,
+        headers: list[tuple[str, float]],
+        rows: list[list[Any]],
+        *,
+        wrap: set[int] | None = None,
+        formats: dict[int, str] | None = None,
+        filter_: bool = True,
+    ) -> tuple[int, int]:
+        """Header row at ``top`` (name, width), then rows; returns (first, last) data row."""
+        wrap, formats = wrap or set(), formats or {}
+        for col, (name, width) in enumerate(headers, start=1):
+            c = self.cell(top, col, name, wrap=True)
+            c.fill, c.font, c.border = self.header_fill, self.header_font, GRID
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+        for r, values in enumerate(rows, start=top + 1):
+            for col, value in enumerate(values, start=1):
+                c = self.cell(r, col, value, wrap=col in wrap, fmt=formats.get(col, ""))
+                c.border = GRID
+        last = top + len(rows)
+        widths = [w for _, w in headers]
+        fit_row(self.ws, top, widths, set(range(1, len(headers) + 1)), bold=True)
+        for r in range(top + 1, last + 1):
+            fit_row(self.ws, r, widths, wrap)
+        if filter_:
+            self.ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{max(last, top)}"
+        self.ws.freeze_panes = f"B{top + 1}" if len(headers) > 1 else f"A{top + 1}"
+        self.ws.print_title_rows = f"{top}:{top}"
+        return top + 1, last
+
+
+LINE_POINTS = 15.0
+
+
+def text_lines(text: str, width: float, bold: bool = False) -> int:
+    """Roughly how many lines ``text`` wraps to in a column ``width`` characters wide."""
+    per_line = max(width * (0.9 if bold else 1.0) - 1, 1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def fit_row(
+    ws: Worksheet, row: int, widths: list[float], wrap: set[int], bold: bool = False
+) -> None:
+    """Set a row's height to fit its wrapped text: LibreOffice does not grow rows by itself
+    when it opens a file, so without this wrapped text is cut off on screen and on paper."""
+    lines = 1
+    for col in wrap:
+        value = ws.cell(row, col).value
+        if isinstance(value, str) and col <= len(widths):
+            lines = max(lines, text_lines(value, widths[col - 1], bold))
+    ws.row_dimensions[row].height = min(409, LINE_POINTS * lines + 3)
+
+
+def print_setup(ws: Worksheet, organisation: str, title: str) -> None:
+    """Landscape, fit to one page wide, the organisation in the header, page numbers below."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddHeader.left.text = header_footer_text(organisation)
+    ws.oddHeader.right.text = header_footer_text(title)
+    ws.oddFooter.left.text = "Groundwork"
+    ws.oddFooter.right.text = "Page &P of &N"
+
+
+def add_meta(wb: Workbook, values: dict[str, Any], rows: list[list[Any]] | None = None) -> None:
+    """The hidden, protected sheet holding the ids an import needs: key/value pairs, then
+    an optional table (one row per question or roadmap item)."""
+    ws = wb.create_sheet(META_SHEET)
+    for r, (key, value) in enumerate(values.items(), start=1):
+        write_cell(ws, r, 1, key)
+        write_cell(ws, r, 2, value)
+    if rows:
+        top = len(values) + 2
+        for r, row in enumerate(rows, start=top):
+            for col, value in enumerate(row, start=1):
+                write_cell(ws, r, col, value)
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
+    ws.protection.enable()
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

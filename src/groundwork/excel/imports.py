@@ -1,0 +1,754 @@
+"""Uploaded workbooks back in: a filled questionnaire becomes a round, an edited roadmap
+workbook becomes owner/date/status changes. Both are untrusted files.
+
+Order of defence, all before anything is written:
+
+1. the package: ``.xlsx`` by name and by content (a zip with ``[Content_Types].xml`` and
+   no macros), at most :data:`MAX_BYTES`, and no zip bomb (uncompressed total and ratio
+   checked from the zip directory before openpyxl opens anything);
+2. the cells: read with ``load_workbook(read_only=True)`` (defusedxml installed, so no XML
+   bombs), and any formula cell anywhere is refused;
+3. the content: the hidden ``_meta`` sheet must name this rubric by hash; rows are matched
+   by question or item id, never by position; every value is validated.
+
+Every problem is collected and raised together as a :class:`WorkbookError`, each naming
+its sheet, row and column; a preview object is returned only for a clean file, and only
+the ``import_``/``apply_`` functions write, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from groundwork.answers import parse_value
+from groundwork.excel import export as roadmap_book
+from groundwork.excel import questionnaire as qbook
+from groundwork.excel.common import FORMAT_VERSION, META_SHEET, WorkbookError, WorkbookProblem
+from groundwork.reports import roadmap_view
+from groundwork.rubric import RUBRICS_DIR, Rubric, RubricError, load_rubric
+from groundwork.scoring import Answer, score
+from groundwork.store import ROADMAP_STATUSES, Store, StoreError
+
+MAX_BYTES = 5 * 1024 * 1024  # compressed upload
+MAX_UNCOMPRESSED = 50 * 1024 * 1024  # all members together
+MAX_RATIO = 100  # per member larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_MEMBERS = 2000
+MAX_ROWS = 20_000  # per sheet
+XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+FILE = ""  # the sheet name of a problem with the file as a whole
+
+
+def _file_problem(message: str) -> WorkbookProblem:
+    return WorkbookProblem(FILE, 0, 0, message)
+
+
+def check_package(data: bytes, filename: str | None = None) -> list[WorkbookProblem]:
+    """Problems with the file itself, found without parsing any XML."""
+    name = filename or "upload.xlsx"
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsm":
+        return [_file_problem(f"{name}: macro-enabled workbooks (.xlsm) are not accepted")]
+    if suffix != ".xlsx":
+        return [_file_problem(f"{name}: only .xlsx workbooks are accepted, not '{suffix or name}'")]
+    if not data:
+        return [_file_problem(f"{name}: the file is empty")]
+    if len(data) > MAX_BYTES:
+        return [
+            _file_problem(
+                f"{name}: the file is {len(data):,} bytes, over the limit of "
+                f"{MAX_BYTES:,} bytes ({MAX_BYTES // 1024 // 1024} MB)"
+            )
+        ]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        return [_file_problem(f"{name}: not an .xlsx workbook (the content is not a zip package)")]
+    with archive:
+        infos = archive.infolist()
+        names = {i.filename for i in infos}
+        if len(infos) > MAX_MEMBERS:
+            return [_file_problem(f"{name}: too many parts in the package ({len(infos)})")]
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNCOMPRESSED:
+            return [
+                _file_problem(
+                    f"{name}: unpacks to {total / 1024 / 1024:.0f} MB, over the limit of "
+                    f"{MAX_UNCOMPRESSED // 1024 // 1024} MB (a zip bomb?)"
+                )
+            ]
+        for i in infos:
+            if i.file_size > RATIO_FLOOR and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                return [
+                    _file_problem(
+                        f"{name}: part {i.filename} is compressed "
+                        f"{i.file_size // max(i.compress_size, 1)}:1, over the limit of "
+                        f"{MAX_RATIO}:1 (a zip bomb?)"
+                    )
+                ]
+        if "[Content_Types].xml" not in names:
+            return [_file_problem(f"{name}: not an .xlsx workbook (no [Content_Types].xml)")]
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            return [_file_problem(f"{name}: the workbook contains macros (vbaProject.bin)")]
+        try:
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            return [_file_problem(f"{name}: the package is damaged: {exc}")]
+        if "macroEnabled" in types:
+            return [_file_problem(f"{name}: the workbook is macro-enabled (.xlsm content)")]
+        if XLSX_MAIN not in types:
+            return [_file_problem(f"{name}: not an Excel workbook (.xlsx) package")]
+    return []
+
+
+# ---------------------------------------------------------------------------------
+# Reading cells
+# ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Sheet:
+    name: str
+    rows: list[list[Any]]  # values, row 1 first; formulas never reach here
+    headers: dict[str, int] = field(default_factory=dict)  # header text -> column (1-based)
+    refused: set[int] = field(default_factory=set)  # rows with a formula or error cell
+
+    def data_rows(self) -> range:
+        """Rows below the header; rows already refused for a formula are not re-checked."""
+        return range(2, len(self.rows) + 1)
+
+    def value(self, row: int, column: int) -> Any:
+        cells = self.rows[row - 1] if 0 < row <= len(self.rows) else []
+        return cells[column - 1] if 0 < column <= len(cells) else None
+
+
+@dataclass
+class _Book:
+    sheets: dict[str, _Sheet]
+    meta: dict[str, Any]
+    meta_rows: list[list[Any]]
+
+
+def _open(data: bytes, filename: str | None) -> tuple[_Book, list[WorkbookProblem]]:
+    """Every sheet's values, and a problem for every formula or error cell."""
+    problems = check_package(data, filename)
+    if problems:
+        raise WorkbookError(problems)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise WorkbookError([_file_problem(f"cannot read the workbook: {exc}")]) from None
+    sheets: dict[str, _Sheet] = {}
+    try:
+        for ws in wb.worksheets:
+            rows: list[list[Any]] = []
+            refused: set[int] = set()
+            for r, cells in enumerate(ws.iter_rows(), start=1):
+                if r > MAX_ROWS:
+                    problems.append(WorkbookProblem(ws.title, r, 0, f"more than {MAX_ROWS} rows"))
+                    break
+                values = []
+                for c, cell in enumerate(cells, start=1):
+                    kind = getattr(cell, "data_type", None)
+                    if kind in ("f", "e"):
+                        refused.add(r)
+                    if kind == "f":
+                        problems.append(
+                            WorkbookProblem(
+                                ws.title, r, c, "formulas are not accepted: type the value itself"
+                            )
+                        )
+                        values.append(None)
+                    elif kind == "e":
+                        problems.append(
+                            WorkbookProblem(ws.title, r, c, f"error value {cell.value!r}")
+                        )
+                        values.append(None)
+                    else:
+                        values.append(cell.value)
+                rows.append(values)
+            sheets[ws.title] = _Sheet(ws.title, rows, refused=refused)
+    except Exception as exc:
+        raise WorkbookError([_file_problem(f"cannot read the workbook: {exc}")]) from None
+    finally:
+        wb.close()
+
+    meta: dict[str, Any] = {}
+    meta_rows: list[list[Any]] = []
+    if META_SHEET in sheets:
+        in_table = False
+        for row in sheets[META_SHEET].rows:
+            if not any(v not in (None, "") for v in row):
+                in_table = True
+                continue
+            if in_table:
+                meta_rows.append(row)
+            elif row and row[0] is not None:
+                meta[str(row[0])] = row[1] if len(row) > 1 else None
+    return _Book(sheets, meta, meta_rows), problems
+
+
+def _headers(sheet: _Sheet, wanted: list[str]) -> list[WorkbookProblem]:
+    first = sheet.rows[0] if sheet.rows else []
+    sheet.headers = {str(v).strip(): c for c, v in enumerate(first, start=1) if v is not None}
+    return [
+        WorkbookProblem(sheet.name, 1, 0, f"missing the column '{h}' (do not rename headers)")
+        for h in wanted
+        if h not in sheet.headers
+    ]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_meta(book: _Book, kind: str) -> list[WorkbookProblem]:
+    """Problems that make the rest of the file meaningless: no meta sheet, wrong kind."""
+    if META_SHEET not in book.sheets:
+        return [
+            _file_problem(
+                f"no '{META_SHEET}' sheet: this is not a workbook exported by Groundwork "
+                "(download a fresh one and copy the answers across)"
+            )
+        ]
+    found = book.meta.get("kind")
+    if found != kind:
+        what = {"roadmap": "a roadmap workbook", "questionnaire": "a questionnaire"}
+        return [
+            WorkbookProblem(
+                META_SHEET,
+                1,
+                2,
+                f"this is {what.get(str(found), 'another kind of workbook')}, not {what[kind]}",
+            )
+        ]
+    if str(book.meta.get("format_version")) != FORMAT_VERSION:
+        return [
+            WorkbookProblem(
+                META_SHEET,
+                2,
+                2,
+                f"format version {book.meta.get('format_version')!r} is not supported "
+                f"(expected {FORMAT_VERSION})",
+            )
+        ]
+    return []
+
+
+# ---------------------------------------------------------------------------------
+# Questionnaire
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionnairePreview:
+    """What a filled questionnaire would import: shown to the user before writing."""
+
+    rubric: Rubric
+    answers: dict[str, Answer]
+    skipped: list[str]  # question ids left blank
+    meta: dict[str, Any]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per question, for a preview table."""
+        out = []
+        for q in self.rubric.questions:
+            a = self.answers.get(q.id)
+            out.append(
+                {
+                    "question": q.id,
+                    "answer": roadmap_book.answer_text(a.value) if a else None,
+                    "confidence": a.confidence if a else None,
+                    "evidence": a.evidence if a else "",
+                    "notes": a.notes if a else "",
+                }
+            )
+        return out
+
+    def summary(self, stage: str | None = None, tier: str | None = None) -> str:
+        r = self.rubric
+        lines = [
+            f"Questionnaire for {r.title} ({r.id} {r.version})",
+            f"{len(self.answers)} answered, {len(self.skipped)} left blank "
+            f"of {len(r.questions)} questions",
+        ]
+        if stage and tier:
+            card = score(r, self.answers, stage, tier)
+            verdict = "ready" if card.verdict.passed else "not ready"
+            overall = "—" if card.score is None else f"{card.score:.2f}"
+            lines.append(
+                f"Overall {overall} for {stage} ({tier}): {verdict}, "
+                f"{len(card.verdict.blockers)} blocker(s)"
+            )
+        return "\n".join(lines)
+
+
+def _known_rubric(store: Store | None, sha: str) -> Rubric | None:
+    """The rubric with this hash: stored with an assessment, or shipped in rubrics/."""
+    if store is not None and any(r["sha256"] == sha for r in store.rubrics()):
+        return store.rubric(sha)
+    for path in sorted(RUBRICS_DIR.glob("*.yaml")):
+        try:
+            rubric = load_rubric(path)
+        except RubricError:
+            continue
+        if rubric.sha256 == sha:
+            return rubric
+    return None
+
+
+def read_questionnaire(
+    data: bytes,
+    rubric: Rubric | None = None,
+    *,
+    filename: str | None = "questionnaire.xlsx",
+    store: Store | None = None,
+) -> QuestionnairePreview:
+    """Validate a filled questionnaire and return its answers; writes nothing.
+
+    With ``rubric`` the file must be that rubric's questionnaire (same hash); without, the
+    rubric is found by the hash in the file, among stored and shipped rubrics.
+    """
+    book, problems = _open(data, filename)  # formula cells: reported with the rest
+    fatal = _check_meta(book, qbook.KIND)
+    if fatal:
+        raise WorkbookError(fatal + problems)
+    sha = str(book.meta.get("rubric_sha256") or "")
+    named = f"{book.meta.get('rubric_id')} {book.meta.get('rubric_version')}"
+    if rubric is not None and sha != rubric.sha256:
+        raise WorkbookError(
+            [
+                WorkbookProblem(
+                    META_SHEET,
+                    0,
+                    0,
+                    f"this questionnaire is for rubric {named} (sha256 {sha[:12]}…), not "
+                    f"{rubric.id} {rubric.version} (sha256 {rubric.sha256[:12]}…): "
+                    "download the questionnaire for this rubric",
+                )
+            ]
+        )
+    if rubric is None:
+        rubric = _known_rubric(store, sha)
+        if rubric is None:
+            raise WorkbookError(
+                [
+                    WorkbookProblem(
+                        META_SHEET,
+                        0,
+                        0,
+                        f"this questionnaire is for rubric {named} (sha256 {sha[:12]}…), "
+                        "which this installation does not have",
+                    )
+                ]
+            )
+
+    sheet_name = str(book.meta.get("sheet") or qbook.SHEET)
+    sheet = book.sheets.get(sheet_name)
+    if sheet is None:
+        raise WorkbookError([_file_problem(f"no '{sheet_name}' sheet (do not rename sheets)")])
+    wanted = [
+        qbook.ID_HEADER,
+        qbook.ANSWER_HEADER,
+        qbook.CONFIDENCE_HEADER,
+        qbook.EVIDENCE_HEADER,
+        qbook.NOTES_HEADER,
+    ]
+    missing = _headers(sheet, wanted)
+    if missing:
+        raise WorkbookError(missing + problems)
+    col = {h: sheet.headers[h] for h in wanted}
+    known = {q.id for q in rubric.questions}
+    for r, row in enumerate(book.meta_rows[1:], start=1):  # the per-row ids we wrote
+        qid = row[1] if len(row) > 1 else None
+        if qid is not None and str(qid) not in known:
+            problems.append(
+                WorkbookProblem(META_SHEET, 0, 0, f"lists unknown question id '{qid}' ({r})")
+            )
+
+    answers: dict[str, Answer] = {}
+    first_row: dict[str, int] = {}
+    for r in sheet.data_rows():
+        if r in sheet.refused:
+            continue
+        qid_raw = sheet.value(r, col[qbook.ID_HEADER])
+        raw = sheet.value(r, col[qbook.ANSWER_HEADER])
+        conf = sheet.value(r, col[qbook.CONFIDENCE_HEADER])
+        evidence = sheet.value(r, col[qbook.EVIDENCE_HEADER])
+        notes = sheet.value(r, col[qbook.NOTES_HEADER])
+        given = [v for v in (raw, conf, evidence, notes) if not _blank(v)]
+        if _blank(qid_raw):
+            if given:
+                problems.append(
+                    WorkbookProblem(
+                        sheet.name, r, col[qbook.ID_HEADER], "an answer with no question ID"
+                    )
+                )
+            continue
+        qid = _text(qid_raw).strip()
+        where = (sheet.name, r)
+        if qid not in known:
+            problems.append(
+                WorkbookProblem(*where, col[qbook.ID_HEADER], f"unknown question id '{qid}'")
+            )
+            continue
+        if qid in first_row:
+            problems.append(
+                WorkbookProblem(
+                    *where,
+                    col[qbook.ID_HEADER],
+                    f"question {qid} appears twice (also on row {first_row[qid]})",
+                )
+            )
+            continue
+        first_row[qid] = r
+        if _blank(raw):
+            if given:
+                problems.append(
+                    WorkbookProblem(
+                        *where,
+                        col[qbook.ANSWER_HEADER],
+                        f"{qid} has confidence, evidence or notes but no answer: choose a "
+                        "level, N/A or Don't know",
+                    )
+                )
+            continue
+        ok = True
+        try:
+            value = parse_value(raw.replace("\u2019", "'") if isinstance(raw, str) else raw, rubric)
+        except ValueError:
+            problems.append(
+                WorkbookProblem(
+                    *where,
+                    col[qbook.ANSWER_HEADER],
+                    f"{qid}: {_text(raw)!r} is not a level on the scale "
+                    f"{rubric.min_level}-{rubric.max_level}, N/A or Don't know",
+                )
+            )
+            ok = False
+        confidence = None
+        if not _blank(conf):
+            number = conf
+            if isinstance(conf, str) and conf.strip().isdigit():
+                number = int(conf.strip())
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 5:
+                problems.append(
+                    WorkbookProblem(
+                        *where,
+                        col[qbook.CONFIDENCE_HEADER],
+                        f"{qid}: confidence {_text(conf)!r} is not a whole number from 1 to 5",
+                    )
+                )
+                ok = False
+            else:
+                confidence = number
+        if ok:
+            answers[qid] = Answer(value, confidence, _text(evidence), _text(notes))
+    if not problems and not answers:
+        problems.append(
+            WorkbookProblem(sheet.name, 0, col[qbook.ANSWER_HEADER], "no question is answered")
+        )
+    if problems:
+        raise WorkbookError(problems)
+    skipped = [q.id for q in rubric.questions if q.id not in answers]
+    return QuestionnairePreview(rubric, answers, skipped, dict(book.meta))
+
+
+def preview_questionnaire(
+    store: Store,
+    data: bytes,
+    *,
+    filename: str | None = "questionnaire.xlsx",
+    rubric: Rubric | None = None,
+) -> QuestionnairePreview:
+    """Validate an uploaded questionnaire against the rubrics this installation knows."""
+    return read_questionnaire(data, rubric, filename=filename, store=store)
+
+
+def import_questionnaire(
+    store: Store,
+    preview: QuestionnairePreview,
+    scope_id: int,
+    stage: str,
+    tier: str,
+    *,
+    who: str = "",
+    label: str = "",
+    final: bool = False,
+) -> int:
+    """Write a previewed questionnaire as a new round of ``scope_id``; returns its id."""
+    rubric = preview.rubric
+    if stage not in rubric.stage_ids:
+        raise StoreError(f"unknown stage '{stage}' (stages: {', '.join(rubric.stage_ids)})")
+    if tier not in rubric.tier_ids:
+        raise StoreError(f"unknown tier '{tier}' (tiers: {', '.join(rubric.tier_ids)})")
+    return store.import_round(
+        scope_id,
+        rubric,
+        stage,
+        tier,
+        preview.answers,
+        who=who,
+        label=label or f"Imported questionnaire {dt.date.today().isoformat()}",
+        final=final,
+    )
+
+
+def default_stage_and_tier(store: Store, scope_id: int, rubric: Rubric) -> tuple[str, str]:
+    """The scope's last round's target and tier, else the stage after its current one."""
+    rounds = store.assessments(scope_id)
+    if rounds and rounds[-1].stage in rubric.stage_ids and rounds[-1].tier in rubric.tier_ids:
+        return rounds[-1].stage, rounds[-1].tier
+    scope = store.scope(scope_id)
+    stage = (
+        rubric.next_stage(scope.stage) or scope.stage
+        if scope.stage in rubric.stage_ids
+        else ("production" if "production" in rubric.stage_ids else rubric.stage_ids[0])
+    )
+    tier = scope.tier if scope.tier in rubric.tier_ids else rubric.tier_ids[0]
+    return stage, tier
+
+
+# ---------------------------------------------------------------------------------
+# Roadmap re-import
+# ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoadmapChange:
+    item_id: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RoadmapDiff:
+    """The owner/date/status/notes edits in an uploaded roadmap workbook."""
+
+    assessment_id: int
+    scope_id: int
+    changes: list[RoadmapChange]
+
+    def by_item(self) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for c in self.changes:
+            out.setdefault(c.item_id, {})[c.field] = c.new
+        return out
+
+    def summary(self) -> str:
+        if not self.changes:
+            return "No changes: the workbook matches what was exported."
+        lines = [f"{len(self.changes)} change(s) to {len(self.by_item())} roadmap item(s):"]
+        lines += [
+            f"  {c.item_id:<14} {c.field:<7} {c.old or '(empty)'!s} -> {c.new or '(empty)'!s}"
+            for c in self.changes
+        ]
+        return "\n".join(lines)
+
+
+def _cell_date(value: Any) -> str | None:
+    """A cell as an ISO date, "" when blank; None when it is not a date."""
+    if _blank(value):
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        return None
+
+
+def preview_roadmap(
+    store: Store, data: bytes, *, filename: str | None = "roadmap.xlsx"
+) -> RoadmapDiff:
+    """Validate an edited roadmap workbook; return the changes it would make. No writes."""
+    book, problems = _open(data, filename)  # formula cells: reported with the rest
+    fatal = _check_meta(book, roadmap_book.KIND)
+    if fatal:
+        raise WorkbookError(fatal + problems)
+    try:
+        aid, scope_id = int(book.meta["assessment_id"]), int(book.meta["scope_id"])
+        assessment = store.assessment(aid)
+    except (KeyError, TypeError, ValueError, StoreError):
+        raise WorkbookError(
+            [
+                WorkbookProblem(
+                    META_SHEET, 3, 2, "the assessment of this workbook is not stored here"
+                )
+            ]
+        ) from None
+    if assessment.scope_id != scope_id:
+        raise WorkbookError([WorkbookProblem(META_SHEET, 4, 2, "scope id does not match")])
+    if str(book.meta.get("rubric_sha256")) != assessment.rubric_sha256:
+        raise WorkbookError(
+            [
+                WorkbookProblem(
+                    META_SHEET, 7, 2, "this workbook's rubric is not the assessment's rubric"
+                )
+            ]
+        )
+
+    exported: dict[str, dict[str, str]] = {}
+    header = book.meta_rows[0] if book.meta_rows else []
+    for row in book.meta_rows[1:]:
+        record = {str(h): _text(v) for h, v in zip(header, row, strict=False) if h}
+        if record.get("item_id"):
+            exported[record["item_id"]] = record
+
+    sheet = book.sheets.get("Roadmap")
+    if sheet is None:
+        raise WorkbookError([_file_problem("no 'Roadmap' sheet (do not rename sheets)")])
+    missing = _headers(sheet, ["Item ID", *roadmap_book.ROADMAP_EDITABLE])
+    if missing:
+        raise WorkbookError(missing + problems)
+    known = {r["id"] for r in roadmap_view(store, aid).rows}
+    stored = store.roadmap_state(scope_id)
+    id_col = sheet.headers["Item ID"]
+    seen: dict[str, int] = {}
+    changes: list[RoadmapChange] = []
+    for r in sheet.data_rows():
+        if r in sheet.refused:
+            continue
+        raw_id = sheet.value(r, id_col)
+        values = {
+            key: sheet.value(r, sheet.headers[h])
+            for h, key in roadmap_book.ROADMAP_EDITABLE.items()
+        }
+        if _blank(raw_id):
+            if any(not _blank(v) for v in values.values()):
+                problems.append(WorkbookProblem(sheet.name, r, id_col, "a row with no item ID"))
+            continue
+        item = _text(raw_id).strip()
+        if item not in known:
+            problems.append(
+                WorkbookProblem(sheet.name, r, id_col, f"unknown roadmap item '{item}'")
+            )
+            continue
+        if item in seen:
+            problems.append(
+                WorkbookProblem(
+                    sheet.name, r, id_col, f"item {item} appears twice (also on row {seen[item]})"
+                )
+            )
+            continue
+        seen[item] = r
+        new: dict[str, str] = {}
+        for header_name, key in roadmap_book.ROADMAP_EDITABLE.items():
+            c = sheet.headers[header_name]
+            value = values[key]
+            if key in ("start", "due"):
+                text = _cell_date(value)
+                if text is None:
+                    problems.append(
+                        WorkbookProblem(
+                            sheet.name, r, c, f"{_text(value)!r} is not a date (YYYY-MM-DD)"
+                        )
+                    )
+                    continue
+            elif key == "status":
+                text = _text(value).strip().lower()
+                if text and text not in ROADMAP_STATUSES:
+                    problems.append(
+                        WorkbookProblem(
+                            sheet.name,
+                            r,
+                            c,
+                            f"status {_text(value)!r} is not one of: {', '.join(ROADMAP_STATUSES)}",
+                        )
+                    )
+                    continue
+            elif key == "owner":
+                text = _text(value).strip()
+                if len(text) > 200:
+                    problems.append(
+                        WorkbookProblem(sheet.name, r, c, "owner is over 200 characters")
+                    )
+                    continue
+            else:
+                text = _text(value)
+            new[key] = text
+        if new.get("start") and new.get("due") and new["due"] < new["start"]:
+            problems.append(
+                WorkbookProblem(
+                    sheet.name, r, sheet.headers["Due"], "the due date is before the start date"
+                )
+            )
+            continue
+        before = exported.get(item, {})
+        for key, text in new.items():
+            if text == before.get(key, ""):
+                continue  # not edited in the workbook
+            current = _text(stored.get(item, {}).get(key)) or before.get(key, "")
+            if key == "status" and not text:
+                problems.append(
+                    WorkbookProblem(
+                        sheet.name, r, sheet.headers["Status"], "status cannot be emptied"
+                    )
+                )
+                continue
+            if text != current:
+                changes.append(RoadmapChange(item, key, current, text))
+    if problems:
+        raise WorkbookError(problems)
+    return RoadmapDiff(aid, scope_id, changes)
+
+
+def apply_roadmap(store: Store, diff: RoadmapDiff, who: str = "") -> int:
+    """Write a previewed diff in one transaction (each field audited); returns the count."""
+    with store.write():
+        for item, fields in diff.by_item().items():
+            store.save_roadmap_item(diff.scope_id, item, who=who, **fields)
+    return len(diff.changes)
+
+
+def workbook_kind(data: bytes, filename: str | None = "upload.xlsx") -> str:
+    """ "questionnaire" or "roadmap", from the meta sheet; WorkbookError for a bad file."""
+    book, _ = _open(data, filename)
+    fatal = _check_meta(book, qbook.KIND)
+    if fatal and META_SHEET not in book.sheets:
+        raise WorkbookError(fatal)
+    kind = str(book.meta.get("kind") or "")
+    if kind not in (qbook.KIND, roadmap_book.KIND):
+        raise WorkbookError([WorkbookProblem(META_SHEET, 1, 2, f"unknown workbook kind {kind!r}")])
+    return kind
+
+
+__all__ = [
+    "MAX_BYTES",
+    "QuestionnairePreview",
+    "RoadmapChange",
+    "RoadmapDiff",
+    "apply_roadmap",
+    "check_package",
+    "default_stage_and_tier",
+    "import_questionnaire",
+    "preview_questionnaire",
+    "preview_roadmap",
+    "read_questionnaire",
+    "workbook_kind",
+]

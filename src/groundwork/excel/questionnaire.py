@@ -1,0 +1,218 @@
+"""The offline questionnaire: a workbook people fill in by e-mail, then upload.
+
+Many workshops start before anyone logs in. The workbook carries everything needed to
+answer (each level's description next to the question) and to come back safely: a level
+dropdown fed from a hidden ``Lists`` sheet through a defined name (Excel caps inline
+lists), and a hidden, protected ``_meta`` sheet naming the rubric by hash and the question
+on every row, so :mod:`groundwork.excel.imports` matches rows by id, never by position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from groundwork.excel.common import (
+    FORMAT_VERSION,
+    LISTS_SHEET,
+    Sheet,
+    accent_colour,
+    add_meta,
+    fit_row,
+    print_setup,
+    to_bytes,
+)
+from groundwork.excel.export import answer_text
+from groundwork.rubric import Rubric
+from groundwork.scoring import Answer
+
+KIND = "questionnaire"
+SHEET = "Questionnaire"
+LEVEL_LIST = "GW_Levels"
+CONFIDENCE_LIST = "GW_Confidence"
+NA_CHOICE, UNKNOWN_CHOICE = "N/A", "Don't know"
+# The columns an import reads, found by these header names (not by position).
+ID_HEADER, ANSWER_HEADER = "Question ID", "Your answer"
+CONFIDENCE_HEADER, EVIDENCE_HEADER, NOTES_HEADER = "Confidence (1-5)", "Evidence", "Notes"
+ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
+
+
+def carry_answers(rubric: Rubric, answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """Answers keyed by this rubric's question ids, following ``replaces`` from older
+    versions and dropping levels the scale no longer has (as a pre-filled round does)."""
+    out: dict[str, Answer] = {}
+    for q in rubric.questions:
+        for old_id in (q.id, *q.replaces):
+            if old_id in answers:
+                a = answers[old_id]
+                if not (isinstance(a.value, int) and a.value not in rubric.levels):
+                    out[q.id] = a
+                break
+    return out
+
+
+def questionnaire_workbook(
+    rubric: Rubric,
+    answers: Mapping[str, Answer] | None = None,
+    *,
+    organisation: str = "",
+    scope: str = "",
+    accent: str | None = None,
+) -> bytes:
+    """A questionnaire (.xlsx bytes) for ``rubric``, optionally pre-filled with answers."""
+    given = carry_answers(rubric, answers or {})
+    colour = accent_colour(accent)
+    wb = Workbook()
+    intro = Sheet(wb.active, colour)
+    intro.ws.title = "Instructions"
+    sheet = Sheet(wb.create_sheet(SHEET), colour)
+    _instructions(intro, rubric, organisation, scope)
+
+    headers: list[tuple[str, float]] = [(ID_HEADER, 11), ("Dimension", 18), ("Question", 46)]
+    headers += [(f"{s.level} {s.label}", 30) for s in rubric.scale]
+    headers += [
+        (ANSWER_HEADER, 12),
+        (CONFIDENCE_HEADER, 12),
+        (EVIDENCE_HEADER, 36),
+        (NOTES_HEADER, 36),
+    ]
+    rows = []
+    for d in rubric.dimensions:
+        for q in d.questions:
+            a = given.get(q.id)
+            rows.append(
+                [
+                    q.id,
+                    d.title,
+                    q.text + (f"\n\nWhy it matters: {q.why}" if q.why else ""),
+                    *(q.levels.get(s.level, "") for s in rubric.scale),
+                    answer_text(a.value) if a else None,
+                    a.confidence if a else None,
+                    a.evidence if a else "",
+                    a.notes if a else "",
+                ]
+            )
+    n_levels = len(rubric.scale)
+    answer_col = 4 + n_levels
+    wrap = set(range(2, answer_col)) | {answer_col + 2, answer_col + 3}
+    first, last = sheet.table(1, headers, rows, wrap=wrap)
+    sheet.ws.freeze_panes = "D2"
+    for r in range(first, last + 1):
+        for c in range(answer_col, answer_col + 4):
+            sheet.ws.cell(r, c).fill = ANSWER_FILL
+
+    lists = wb.create_sheet(LISTS_SHEET)
+    choices: list[int | str] = [*rubric.levels, NA_CHOICE, UNKNOWN_CHOICE]
+    for i, choice in enumerate(choices, start=1):
+        lists.cell(i, 1, choice)
+    for i in range(1, 6):
+        lists.cell(i, 2, i)
+    lists.sheet_state = "hidden"
+    lists.protection.sheet = True
+    wb.defined_names[LEVEL_LIST] = DefinedName(
+        LEVEL_LIST, attr_text=f"'{LISTS_SHEET}'!$A$1:$A${len(choices)}"
+    )
+    wb.defined_names[CONFIDENCE_LIST] = DefinedName(
+        CONFIDENCE_LIST, attr_text=f"'{LISTS_SHEET}'!$B$1:$B$5"
+    )
+    span = f"{rubric.min_level}-{rubric.max_level}"
+    for col, name, title, message in (
+        (answer_col, LEVEL_LIST, "Answer", f"Choose a level {span}, N/A or Don't know"),
+        (answer_col + 1, CONFIDENCE_LIST, "Confidence", "Choose 1 (a guess) to 5 (certain)"),
+    ):
+        letter = get_column_letter(col)
+        dv = DataValidation(
+            type="list",
+            formula1=name,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=title,
+            error=message,
+            promptTitle=title,
+            prompt=message,
+            showInputMessage=True,
+        )
+        dv.add(f"{letter}{first}:{letter}{max(last, first)}")
+        sheet.ws.add_data_validation(dv)
+
+    title = f"{rubric.title} {rubric.version}" + (f": {scope}" if scope else "")
+    print_setup(intro.ws, organisation, title)
+    print_setup(sheet.ws, organisation, title)
+    add_meta(
+        wb,
+        {
+            "kind": KIND,
+            "format_version": FORMAT_VERSION,
+            "rubric_id": rubric.id,
+            "rubric_version": rubric.version,
+            "rubric_sha256": rubric.sha256,
+            "sheet": SHEET,
+            "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        },
+        [["row", "question_id"]] + [[r, row[0]] for r, row in enumerate(rows, start=first)],
+    )
+    wb.active = 0
+    return to_bytes(wb)
+
+
+def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -> None:
+    ws = sheet.ws
+    ws.column_dimensions["A"].width = 110
+    ws.sheet_view.showGridLines = False
+    heading = sheet.cell(1, 1, rubric.title)
+    heading.font = Font(bold=True, size=16, color=sheet.accent)
+    lines: list[tuple[str, bool]] = []
+    if organisation or scope:
+        lines.append((" / ".join(x for x in (organisation, scope) if x), True))
+    lines += [
+        (f"Rubric {rubric.id}, version {rubric.version}", False),
+        ("", False),
+        ("How to fill in this questionnaire", True),
+        (
+            f"1. Go to the '{SHEET}' sheet. Each row is one question; the columns to its right "
+            "describe every level in concrete, observable terms.",
+            False,
+        ),
+        (
+            f"2. In '{ANSWER_HEADER}', pick the level that describes today, not the plan: a "
+            f"level {rubric.min_level}-{rubric.max_level}, 'N/A' when the question does not "
+            'apply, or "Don\'t know" when nobody can tell (it counts as a finding).',
+            False,
+        ),
+        (
+            f"3. Optionally add '{CONFIDENCE_HEADER}' (1 a guess, 5 certain), evidence "
+            "(documents, links, dashboards) and notes.",
+            False,
+        ),
+        ("4. Leave a row blank to skip that question. Save as .xlsx (not .xlsm or .csv).", False),
+        (
+            "5. Do not rename the sheets, change the question IDs or enter formulas: the "
+            "upload checks every cell and refuses the whole file if anything is off, naming "
+            "the sheet, row and column to fix.",
+            False,
+        ),
+        ("", False),
+        ("The scale", True),
+    ]
+    lines += [(f"{s.level} {s.label}: {s.meaning}", False) for s in rubric.scale]
+    lines += [
+        ("", False),
+        ("How the answers are scored", True),
+        (
+            "A dimension's score is the weighted mean of its answered levels; N/A and "
+            '"Don\'t know" are left out of every average. One unmet floor blocks a stage '
+            "however good the average looks.",
+            False,
+        ),
+    ]
+    for r, (text, bold) in enumerate(lines, start=3):
+        c = sheet.cell(r, 1, text, wrap=True)
+        fit_row(ws, r, [110], {1})
+        if bold:
+            c.font = Font(bold=True)

@@ -1,0 +1,196 @@
+"""The roadmap workbook and the questionnaire: sheets, native charts, dropdowns, frozen
+panes, the hidden meta sheet, and no user text ever written as a formula."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.chart import BarChart, LineChart, RadarChart
+
+from groundwork import demo
+from groundwork.excel import export_workbook, questionnaire_workbook
+from groundwork.reports import roadmap_view
+from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.store import open_store
+
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tleading tab"]
+SHEETS = ["Summary", "Dimensions", "Questions", "Roadmap", "History", "Rubric"]
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    return demo.reset(tmp_path_factory.mktemp("demo") / "groundwork.db")
+
+
+@pytest.fixture
+def store(demo_template, tmp_path):
+    path = tmp_path / "groundwork.db"
+    shutil.copy(demo_template, path)
+    with open_store(path) as s:
+        yield s
+
+
+def _latest_with_history(store):
+    """The newest round of the scope with the most rounds (history worth charting)."""
+    rounds = store.assessments()
+    scope = max({a.scope_id for a in rounds}, key=lambda s: len(store.assessments(s)))
+    return store.assessments(scope)[-1]
+
+
+def _book(data: bytes):
+    return load_workbook(io.BytesIO(data))
+
+
+def test_roadmap_workbook_sheets_charts_and_meta(store):
+    a = _latest_with_history(store)
+    data = export_workbook(store, a.id, accent="#AA3300")
+    wb = _book(data)
+    assert wb.sheetnames[: len(SHEETS)] == SHEETS
+    assert wb.active.title == "Summary"
+    assert {type(c) for c in wb["Summary"]._charts} == {RadarChart, BarChart}
+    assert [type(c) for c in wb["History"]._charts] == [LineChart]
+    assert len(wb["History"]._charts[0].series) == 6  # one line per dimension
+
+    meta = wb["_meta"]
+    assert meta.sheet_state == "hidden" and meta.protection.sheet
+    values = {r[0].value: r[1].value for r in meta.iter_rows(max_row=8)}
+    rubric = store.rubric(a.rubric_sha256)
+    assert values["kind"] == "roadmap" and values["format_version"] == "1"
+    assert values["assessment_id"] == a.id and values["scope_id"] == a.scope_id
+    assert (values["rubric_id"], values["rubric_version"], values["rubric_sha256"]) == (
+        rubric.id,
+        rubric.version,
+        rubric.sha256,
+    )
+    assert wb["Lists"].sheet_state == "hidden"
+    for name in SHEETS:
+        assert wb[name].sheet_state == "visible"
+
+    summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=3, max_row=15)}
+    assert summary["Organisation"] == demo.ORGANISATION
+    assert summary["Rubric sha256"] == rubric.sha256
+    assert summary["Verdict"].startswith(("READY", "NOT READY"))
+    assert wb["Dimensions"]["A1"].fill.fgColor.rgb.endswith("AA3300")
+
+
+def test_roadmap_sheet_dropdown_panes_filters_and_print_setup(store):
+    a = _latest_with_history(store)
+    wb = _book(export_workbook(store, a.id))
+    ws = wb["Roadmap"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["Wave", "Phase", "Item ID"]
+    status_col = headers.index("Status") + 1
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert len(lists) == 1 and lists[0].formula1 == "GW_Status"
+    from openpyxl.utils import get_column_letter
+
+    assert f"{get_column_letter(status_col)}2" in lists[0].sqref
+    assert "GW_Status" in wb.defined_names
+    statuses = [c.value for c in wb["Lists"]["A"]]
+    assert statuses == ["not started", "in progress", "blocked", "done", "dropped"]
+    waves = [r[0] for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert waves == sorted(waves) and waves
+
+    for name in SHEETS:
+        sheet = wb[name]
+        assert sheet.freeze_panes, name
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert demo.ORGANISATION in sheet.oddHeader.left.text
+    for name in ("Dimensions", "Questions", "Roadmap", "History", "Rubric"):
+        assert wb[name].auto_filter.ref and wb[name].print_title_rows == "$1:$1"
+    assert ws.freeze_panes == "D2"
+    assert wb["Dimensions"].conditional_formatting  # colour by gap
+
+
+def test_no_user_text_becomes_a_formula(store):
+    a = store.assessments()[-1]
+    rubric = store.rubric(a.rubric_sha256)
+    qids = [q.id for q in rubric.questions]
+    answers = {qid: Answer(3) for qid in qids}
+    for qid, text in zip(qids, INJECTIONS, strict=False):
+        answers[qid] = Answer(2, 3, evidence=text, notes=text)
+    answers[qids[-1]] = Answer(NA, notes="=cmd|' /C calc'!A0")
+    answers[qids[-2]] = Answer(UNKNOWN, evidence='@HYPERLINK("x")')
+    aid = store.import_round(a.scope_id, rubric, a.stage, a.tier, answers, who="t")
+    item = roadmap_view(store, aid).rows[0]["id"]
+    store.save_roadmap_item(a.scope_id, item, owner="=1+1", notes="-2+3")
+
+    data = export_workbook(store, aid)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+    wb = _book(data)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    found = {c.value: c for c in cells if isinstance(c.value, str)}
+    for text in [*INJECTIONS, "=cmd|' /C calc'!A0", '@HYPERLINK("x")', "=1+1", "-2+3"]:
+        assert text in found, text
+        assert found[text].data_type == "s" and found[text].quotePrefix, text
+
+
+def test_logo_is_placed_on_the_summary(store, tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), "navy").save(logo)
+    wb = _book(export_workbook(store, store.assessments()[-1].id, logo=logo))
+    assert len(wb["Summary"]._images) == 1
+
+
+def test_bad_accent_is_refused(store):
+    with pytest.raises(ValueError, match="#RRGGBB"):
+        export_workbook(store, store.assessments()[-1].id, accent="red")
+
+
+def test_questionnaire_layout(default_rubric):
+    wb = _book(questionnaire_workbook(default_rubric, organisation="Acme", scope="Bot"))
+    assert wb.sheetnames[0] == "Instructions" and wb.active.title == "Instructions"
+    ws = wb["Questionnaire"]
+    headers = [c.value for c in ws[1]]
+    n = len(default_rubric.scale)
+    assert headers[3 : 3 + n] == [f"{s.level} {s.label}" for s in default_rubric.scale]
+    assert headers[3 + n :] == ["Your answer", "Confidence (1-5)", "Evidence", "Notes"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [q.id for q in default_rubric.questions]
+    first = default_rubric.questions[0]
+    assert list(rows[0][3 : 3 + n]) == [first.levels[s.level] for s in default_rubric.scale]
+    assert ws.freeze_panes == "D2"
+
+    dvs = {dv.formula1: dv for dv in ws.data_validations.dataValidation}
+    assert set(dvs) == {"GW_Levels", "GW_Confidence"}
+    assert all(dv.type == "list" and not dv.showDropDown for dv in dvs.values())
+    assert "GW_Levels" in wb.defined_names
+    lists = wb["Lists"]
+    assert lists.sheet_state == "hidden"
+    choices = [c.value for c in lists["A"] if c.value is not None]
+    assert choices == [*default_rubric.levels, "N/A", "Don't know"]
+    assert "Lists" in wb.defined_names["GW_Levels"].attr_text
+
+    meta = wb["_meta"]
+    assert meta.sheet_state == "hidden" and meta.protection.sheet
+    values = {r[0].value: r[1].value for r in meta.iter_rows(max_row=7)}
+    assert values["kind"] == "questionnaire"
+    assert values["rubric_sha256"] == default_rubric.sha256
+    table = list(meta.iter_rows(min_row=len(values) + 3, values_only=True))
+    assert [r[1] for r in table] == [q.id for q in default_rubric.questions]
+    assert [r[0] for r in table] == list(range(2, 2 + len(default_rubric.questions)))
+
+
+def test_questionnaire_on_another_scale_and_prefilled(tiny_rubric):
+    answers = {"A-1": Answer(2, 4, "doc", "=note"), "B-1": Answer(UNKNOWN), "GONE": Answer(1)}
+    wb = _book(questionnaire_workbook(tiny_rubric, answers))
+    ws = wb["Questionnaire"]
+    headers = [c.value for c in ws[1]]
+    assert headers[3:7] == ["0 None", "1 Some", "2 Most", "3 All"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["A-1"][7:] == (2, 4, "doc", "=note")
+    assert rows["B-1"][7] == "Don't know" and rows["A-2"][7] is None
+    assert [c.value for c in wb["Lists"]["A"] if c.value is not None] == [
+        0, 1, 2, 3, "N/A", "Don't know",
+    ]  # fmt: skip
