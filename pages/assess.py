@@ -1,9 +1,10 @@
 """Assess: start a round, then walk the rubric dimension by dimension; every answer is saved
 as it is given, and the round and dimension travel in the URL so a reload resumes."""
 
+import pandas as pd
 import streamlit as st
 
-from groundwork import ui
+from groundwork import excel, interchange, ui
 from groundwork.scoring import NA, UNKNOWN, Answer
 from groundwork.store import Store
 
@@ -112,9 +113,83 @@ def start_form(s: Store) -> None:
                 label=label.strip(),
                 prefill_from=prefill,
             )
-            st.query_params.clear()
-            st.query_params["round"] = str(aid)
-            st.rerun()
+            open_round(aid)
+    with st.expander("Work offline, or bring in a round from a file"):
+        offline(s, scope_id)
+
+
+def offline(s: Store, scope_id: int) -> None:
+    """The offline questionnaire and JSON imports: each becomes a new round after a preview."""
+    rubric = ui.default_rubric()
+    rounds = s.assessments(scope_id)
+    path = s.scope_path(scope_id)
+
+    def blank() -> bytes:
+        with ui.store() as mine:
+            last = mine.assessments(scope_id)
+            answers = mine.answers(last[-1].id) if last else None
+            return excel.questionnaire_workbook(
+                rubric, answers, organisation=path.split(" / ")[0], scope=path
+            )
+
+    st.markdown("**Work offline**")
+    st.download_button(
+        "Questionnaire workbook (Excel)" + (", pre-filled from the last round" if rounds else ""),
+        blank,
+        file_name="groundwork-questionnaire.xlsx",
+        mime=ui.XLSX,
+        icon=":material/download:",
+    )
+    upload = st.file_uploader(
+        "Filled questionnaire (.xlsx) or assessment (.json)",
+        type=["xlsx", "json"],
+        key=f"offline-{scope_id}",
+    )
+    if upload is None:
+        return
+    data = upload.getvalue()
+    if upload.name.lower().endswith(".json"):
+        try:
+            doc = interchange.read_document(data)
+        except interchange.InterchangeError as exc:
+            ui.show_problems(f"{upload.name} was refused", exc.problems)
+            return
+        st.info(
+            f"{upload.name}: {doc.round.label}, {len(doc.answers)} answers, "
+            f"{len(doc.roadmap)} roadmap items, from {' / '.join(doc.scope.path)}."
+        )
+        if st.button(f"Import as a new round of {path}", type="primary"):
+            aid = interchange.import_document(s, doc, scope_id, who=ui.who())
+            open_round(aid)
+        return
+    preview = excel.preview_questionnaire(s, data, filename=upload.name)
+    stage, tier = excel.default_stage_and_tier(s, scope_id, preview.rubric)
+    c1, c2 = st.columns(2)
+    stage = c1.selectbox(
+        "Target stage",
+        preview.rubric.stage_ids,
+        index=preview.rubric.stage_ids.index(stage),
+        key="imp-stage",
+    )
+    tier = c2.selectbox(
+        "Risk tier",
+        preview.rubric.tier_ids,
+        index=preview.rubric.tier_ids.index(tier),
+        key="imp-tier",
+    )
+    st.text(preview.summary(stage, tier))
+    st.dataframe(pd.DataFrame(preview.rows()), hide_index=True, width="stretch")
+    if st.button(f"Import as a new round of {path}", type="primary"):
+        aid = excel.import_questionnaire(
+            s, preview, scope_id, stage, tier, who=ui.who(), label=f"Imported from {upload.name}"
+        )
+        open_round(aid)
+
+
+def open_round(aid: int) -> None:
+    st.query_params.clear()
+    st.query_params["round"] = str(aid)
+    st.rerun()
 
 
 def walkthrough(s: Store, aid: int) -> None:

@@ -167,7 +167,9 @@ with ui.friendly_errors(), ui.store() as s:
                 config={"displayModeBar": False},
             )
         st.markdown("#### Downloads")
-        d1, d2 = st.columns(2)
+        d0, d1, d2 = st.columns(3)
+        with d0:
+            ui.workbook_download("Roadmap workbook (Excel)", aid)
         d1.download_button(
             "Answers (CSV)",
             safe_csv_frame(pd.DataFrame(reports.answer_rows(rnd))).to_csv(index=False),

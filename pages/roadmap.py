@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from groundwork import charts, reports, ui
+from groundwork import charts, excel, reports, ui
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.safe import safe_csv_frame
 from groundwork.store import ROADMAP_STATUSES
@@ -105,6 +105,48 @@ with ui.friendly_errors(), ui.store() as s:
                             notes=notes,
                         )
                         st.toast("Saved" if changed else "Nothing changed")
+                        st.rerun()
+
+            st.markdown("#### Share and collect")
+            ui.workbook_download(
+                "Download the roadmap workbook (Excel)",
+                aid,
+                start=start,
+                capacity=capacity or None,
+                wave_days=int(wave_days),
+            )
+            st.caption(
+                "Owners can edit owner, start, due, status and notes in the workbook; "
+                "upload it here to see what changed, then apply."
+            )
+            upload = st.file_uploader(
+                "Edited roadmap workbook (.xlsx)", type=["xlsx"], key=f"rm-upload-{aid}"
+            )
+            if upload is not None:
+                diff = excel.preview_roadmap(s, upload.getvalue(), filename=upload.name)
+                if diff.scope_id != a.scope_id:
+                    st.warning("This workbook belongs to another system; its changes apply there.")
+                if not diff.changes:
+                    st.info("No changes: the workbook matches what is stored.")
+                else:
+                    st.dataframe(
+                        pd.DataFrame(
+                            [
+                                {
+                                    "Item": c.item_id,
+                                    "Field": c.field,
+                                    "Was": c.old,
+                                    "Becomes": c.new,
+                                }
+                                for c in diff.changes
+                            ]
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+                    if st.button(f"Apply {len(diff.changes)} change(s)", type="primary"):
+                        n = excel.apply_roadmap(s, diff, who=ui.who())
+                        st.toast(f"Applied {n} change(s)")
                         st.rerun()
 
             csv = safe_csv_frame(frame).to_csv(index=False)

@@ -119,3 +119,30 @@ def test_a_broken_rubric_upload_lists_its_errors_without_a_traceback(tmp_path, m
     assert not at.exception
     codes = "\n".join(c.value for c in at.code)
     assert "broken.yaml:6: D: unknown key 'wieght'" in codes
+
+
+def test_a_filled_questionnaire_uploaded_on_assess_becomes_a_round(tmp_path, monkeypatch):
+    from groundwork import excel
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import NA, Answer
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+    typed = {"MON-1": Answer(4, evidence='=HYPERLINK("http://x","y")'), "DATA-2": Answer(NA)}
+    data = excel.questionnaire_workbook(rubric, typed)
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(system))
+    at.file_uploader(key=f"offline-{system}").upload("filled.xlsx", data, excel_mime()).run()
+    assert_clean(at)
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    button.click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        (round_,) = s.assessments(system)
+        assert s.answers(round_.id) == typed
+
+
+def excel_mime() -> str:
+    return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -197,3 +197,37 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
 
     goto(page, server, "/rubric")
     screenshot(page, "05-rubric")
+
+
+def test_download_the_workbook_and_upload_a_filled_questionnaire(server, page, tmp_path):
+    from openpyxl import load_workbook
+
+    from groundwork import excel
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import Answer
+
+    # The first journey left a round behind: its roadmap workbook downloads.
+    goto(page, server, "/results")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Roadmap workbook (Excel)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    book = load_workbook(saved)
+    assert {"Summary", "Dimensions", "Questions", "Roadmap", "History", "Rubric"} <= set(
+        book.sheetnames
+    )
+
+    # A questionnaire filled offline comes back as a new round with exactly its answers.
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    typed = {q.id: Answer(1 + i % 5, evidence=f"note {i}") for i, q in enumerate(rubric.questions)}
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(excel.questionnaire_workbook(rubric, typed))
+    goto(page, server, "/assess")
+    page.get_by_text("Work offline, or bring in a round from a file").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile("^Import as a new round")).click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"round=\d+"))
+    expect(page.get_by_text("28 of 28 questions answered")).to_be_visible()
+    screenshot(page, "06-imported-questionnaire")

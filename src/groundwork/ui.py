@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
-from groundwork import demo
+from groundwork import demo, excel
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store, StoreError, database_path
 
@@ -63,6 +63,8 @@ def friendly_errors() -> Iterator[None]:
         yield
     except StoreError as exc:
         st.error(str(exc))
+    except excel.WorkbookError as exc:
+        show_problems("The workbook was refused", exc.problems)
     except Exception:  # noqa: BLE001 - the last line of defence for users
         log.exception("page failed")
         st.error(
@@ -98,8 +100,26 @@ def seed_demo_if_empty() -> None:
             demo.seed(s)
 
 
-def button_row(labels: list[str], on_click: Callable[[int], None]) -> None:
-    cols = st.columns(len(labels))
-    for i, (col, label) in enumerate(zip(cols, labels, strict=True)):
-        if col.button(label, key=f"btn-{label}"):
-            on_click(i)
+def show_problems(title: str, problems: list) -> None:
+    """Every problem of a refused file, as plain text (never HTML)."""
+    st.error(f"{title}: {len(problems)} problem(s). Nothing was changed.")
+    st.code("\n".join(str(p) for p in problems), language=None)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_download(label: str, assessment_id: int, **options: object) -> None:
+    """A download of the roadmap workbook, built only when clicked (own connection)."""
+
+    def build() -> bytes:
+        with store() as s:
+            return excel.export_workbook(s, assessment_id, **options)  # type: ignore[arg-type]
+
+    st.download_button(
+        label,
+        build,
+        file_name=f"groundwork-roadmap-{assessment_id}.xlsx",
+        mime=XLSX,
+        icon=":material/table_view:",
+    )
