@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -166,6 +168,73 @@ def bench_portfolio(tmp: Path, rubric) -> None:
         )
 
 
+def peak_mb(fn: Callable[[], object]) -> float:
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def bench_export(tmp: Path, rubric) -> None:
+    from openpyxl import Workbook, load_workbook
+
+    from groundwork.excel import export_workbook
+
+    path = tmp / "export.db"
+    with open_store(path) as s:
+        org = s.create_organisation("Export")
+        scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="high")
+        for r in range(12):
+            answers = {
+                q.id: Answer(1 + (r // 3 + i) % 5, evidence=f"evidence {i}")
+                for i, q in enumerate(rubric.questions)
+            }
+            day = dt.date(2024, 1, 1) + dt.timedelta(days=91 * r)
+            aid = s.import_round(
+                scope,
+                rubric,
+                "production",
+                "high",
+                answers,
+                label=f"R{r}",
+                created_at=f"{day}T09:00:00+00:00",
+                final=True,
+            )
+
+        def export() -> bytes:
+            return export_workbook(s, aid, start=dt.date(2027, 1, 1))
+
+        data = export()
+        book = load_workbook(io.BytesIO(data))
+        shape = [(ws.max_row, ws.max_column) for ws in book.worksheets]
+        cells = sum(r * c for r, c in shape)
+
+        def plain() -> bytes:
+            wb = Workbook()
+            wb.remove(wb.active)
+            for n, (rows, cols) in enumerate(shape):
+                ws = wb.create_sheet(f"S{n}")
+                for row in range(rows):
+                    ws.append([f"cell {row}:{c}" for c in range(cols)])
+            out = io.BytesIO()
+            wb.save(out)
+            return out.getvalue()
+
+        t_real, t_plain = median_ms(export, runs=5), median_ms(plain, runs=5)
+        m_real, m_plain = peak_mb(export), peak_mb(plain)
+        print(
+            f"  (workbook: {len(book.worksheets)} sheets, {cells} cells, "
+            f"{len(data) / 1e3:.0f} kB; 12 rounds of history)"
+        )
+        line("export the roadmap workbook", t_real)
+        line("plain openpyxl, same cells, no styling", t_plain)
+        line("time ratio", t_real / t_plain, "x")
+        line("peak memory, export", m_real, "MB")
+        line("peak memory, plain openpyxl", m_plain, "MB")
+        line("memory ratio", m_real / m_plain, "x")
+
+
 def main() -> None:
     rubric = load_rubric(DEFAULT_RUBRIC)
     print("Groundwork benchmarks (median of several runs)")
@@ -175,6 +244,7 @@ def main() -> None:
         aid = bench_store(tmp, rubric)
         bench_assess_rerun(tmp, rubric, aid)
         bench_results(tmp)
+        bench_export(tmp, rubric)
         bench_portfolio(tmp, rubric)
 
 

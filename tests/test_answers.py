@@ -249,3 +249,14 @@ def test_unreadable_file(tiny_rubric, tmp_path):
     binary.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(AnswersError, match="cannot read the file"):
         load_answers(binary, tiny_rubric)
+
+
+def test_a_filled_questionnaire_workbook_is_an_answers_file(tmp_path, default_rubric):
+    from groundwork.answers import load_answers
+    from groundwork.excel import questionnaire_workbook
+    from groundwork.scoring import Answer
+
+    typed = {"MON-1": Answer(3, evidence="traces"), "GOV-1": Answer("unknown")}
+    path = tmp_path / "filled.xlsx"
+    path.write_bytes(questionnaire_workbook(default_rubric, typed))
+    assert load_answers(path, default_rubric) == typed

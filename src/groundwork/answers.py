@@ -1,4 +1,5 @@
-"""Answer files (YAML or CSV) read into answers, with every problem named.
+"""Answer files (YAML, CSV or a filled questionnaire workbook) read into answers, with every
+problem named.
 
 YAML::
 
@@ -156,6 +157,15 @@ def parse_answers(
 
 def load_answers(path: str | Path, rubric: Rubric) -> dict[str, Answer]:
     path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from groundwork.excel import WorkbookError, read_questionnaire
+
+        try:
+            return read_questionnaire(path.read_bytes(), rubric, filename=path.name).answers
+        except WorkbookError as exc:
+            raise AnswersError([f"{path}: {p}" for p in exc.problems]) from None
+        except OSError as exc:
+            raise AnswersError([f"{path}: cannot read the file: {exc}"]) from None
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
