@@ -85,3 +85,18 @@ def test_the_published_schema_file_matches_the_models():
     assert json.loads(published.read_text()) == interchange.schema(), (
         "regenerate docs/assessment.schema.json from groundwork.interchange.schema()"
     )
+
+
+def test_the_cli_exports_and_imports_json(tmp_path, monkeypatch, capsys):
+    from groundwork.cli import main
+
+    db = tmp_path / "cli.db"
+    demo.reset(db)
+    monkeypatch.setenv("GROUNDWORK_DB", str(db))
+    out = tmp_path / "round.json"
+    assert main(["export", "--assessment", "1", str(out)]) == 0
+    assert main(["import", str(out), "--scope", "Policy wording drafter", "--yes"]) == 0
+    assert "Imported as assessment" in capsys.readouterr().out
+    with open_store(db) as s:
+        newest = s.assessments()[-1]
+        assert s.answers(newest.id) == s.answers(1)

@@ -190,6 +190,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from groundwork.store import StoreError
 
     start = dt.date.fromisoformat(args.start) if args.start else None
+    if args.out.lower().endswith(".json"):
+        from groundwork.interchange import export_json
+
+        with open_store() as store:
+            try:
+                text = export_json(store, args.assessment)
+            except StoreError as exc:
+                raise CommandError(str(exc)) from None
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v1)")
+        return 0
     with open_store() as store:
         try:
             data = export_workbook(
@@ -268,6 +279,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"{path}: cannot read the file: {exc.strerror}") from None
     rubric = _rubric(args.rubric) if args.rubric else None
+    if path.suffix.lower() == ".json":
+        return _import_json(args, data)
     with open_store() as store:
         try:
             kind = workbook_kind(data, path.name)
@@ -307,6 +320,30 @@ def cmd_import(args: argparse.Namespace) -> int:
             ) from None
         except StoreError as exc:
             raise CommandError(str(exc)) from None
+
+
+def _import_json(args: argparse.Namespace, data: bytes) -> int:
+    from groundwork.interchange import InterchangeError, import_document, read_document
+
+    if not args.scope:
+        raise CommandError("an assessment file needs --scope NAME: the scope it becomes a round of")
+    try:
+        doc = read_document(data)
+    except InterchangeError as exc:
+        raise CommandError(
+            f"{args.file}: refused, nothing was imported:\n" + "\n".join(exc.problems)
+        ) from None
+    with open_store() as store:
+        scope_id = _find_scope(store, args.scope)
+        print(
+            f"Into: {store.scope_path(scope_id)}: {doc.round.label}, target {doc.round.stage}, "
+            f"tier {doc.round.tier}, {len(doc.answers)} answers, {len(doc.roadmap)} roadmap items"
+        )
+        if not _confirm(args, "Import as a new round?"):
+            return 0
+        aid = import_document(store, doc, scope_id, who=args.who)
+    print(f"Imported as assessment {aid}.")
+    return 0
 
 
 def _positive(text: str) -> int:
@@ -355,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the roadmap workbook of a stored assessment. " + db_note,
     )
     p.add_argument("--assessment", type=int, required=True, help="assessment id")
-    p.add_argument("out", help="the .xlsx file to write")
+    p.add_argument("out", help="the .xlsx workbook to write, or a .json assessment document")
     p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
     p.add_argument("--accent", help="header colour, #RRGGBB (default: the organisation's)")
     p.add_argument("--logo", help="a PNG or JPEG shown on the Summary sheet")
@@ -383,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
             "nothing is written). " + db_note
         ),
     )
-    p.add_argument("file", help="the filled .xlsx workbook")
+    p.add_argument("file", help="a filled .xlsx workbook, or a .json assessment document")
     p.add_argument("--scope", help="name of the scope a questionnaire assesses")
     p.add_argument("--stage", help="target stage (default: the scope's last round's)")
     p.add_argument("--tier", help="risk tier (default: the scope's last round's)")
