@@ -98,5 +98,5 @@ def test_the_cli_exports_and_imports_json(tmp_path, monkeypatch, capsys):
     assert main(["import", str(out), "--scope", "Policy wording drafter", "--yes"]) == 0
     assert "Imported as assessment" in capsys.readouterr().out
     with open_store(db) as s:
-        newest = s.assessments()[-1]
+        newest = max(s.assessments(), key=lambda a: a.id)
         assert s.answers(newest.id) == s.answers(1)
