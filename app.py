@@ -1,10 +1,16 @@
 """Groundwork's entry point: page set-up, navigation, and nothing else."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from groundwork import ui
 
-st.set_page_config(page_title="Groundwork", page_icon=":material/explore:", layout="wide")
+st.set_page_config(
+    page_title="Groundwork",
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),
+    layout="wide",
+)
 
 pages = [
     st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),

@@ -279,6 +279,7 @@ def walkthrough(s: Store, aid: int) -> None:
             )
             c2.text_input(
                 "Evidence (links, documents)",
+                help="Saved when you press Enter or leave the field.",
                 key=keys["evidence"],
                 on_change=save,
                 args=(aid, q.id),
@@ -286,6 +287,7 @@ def walkthrough(s: Store, aid: int) -> None:
             )
             st.text_area(
                 "Notes",
+                help="Saved when you leave the field or press Ctrl+Enter.",
                 key=keys["notes"],
                 on_change=save,
                 args=(aid, q.id),

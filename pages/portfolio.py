@@ -63,7 +63,7 @@ with ui.friendly_errors(), ui.store() as s:
             )
         assessed = [r for r in systems if r["assessment_id"]]
         if assessed:
-            cols = st.columns(min(4, len(assessed)))
+            cols = st.columns(min(2, len(assessed)))
             for i, r in enumerate(assessed):
                 cols[i % len(cols)].page_link(
                     ui.PAGES["results"],
@@ -78,9 +78,10 @@ with ui.friendly_errors(), ui.store() as s:
         st.markdown("**New organisation**")
         name = st.text_input("Organisation name")
         if st.form_submit_button("Create organisation"):
-            s.create_organisation(name, who=ui.who())
-            st.toast(f"Created {name.strip()}")
-            st.rerun()
+            with ui.friendly_errors():
+                s.create_organisation(name, who=ui.who())
+                st.toast(f"Created {name.strip()}")
+                st.rerun()
 
     if orgs:
         org_names = {o["id"]: o["name"] for o in orgs}
@@ -104,20 +105,22 @@ with ui.friendly_errors(), ui.store() as s:
             tier = st.selectbox(
                 "Risk tier (systems)", rubric.tier_ids, format_func=lambda t: rubric.tier(t).title
             )
+            assess_now = st.checkbox("Start assessing a new system right away", value=True)
             if st.form_submit_button("Create"):
-                new_id = s.create_scope(
-                    org_id,
-                    kind,
-                    name,
-                    parent_id=parent,
-                    stage=stage if kind == "system" else None,
-                    tier=tier if kind == "system" else None,
-                    who=ui.who(),
-                )
-                st.toast(f"Created {name.strip()}")
-                if kind == "system":
-                    st.switch_page(ui.PAGES["assess"], query_params={"scope": str(new_id)})
-                st.rerun()
+                with ui.friendly_errors():
+                    new_id = s.create_scope(
+                        org_id,
+                        kind,
+                        name,
+                        parent_id=parent,
+                        stage=stage if kind == "system" else None,
+                        tier=tier if kind == "system" else None,
+                        who=ui.who(),
+                    )
+                    st.toast(f"Created {name.strip()}")
+                    if kind == "system" and assess_now:
+                        st.switch_page(ui.PAGES["assess"], query_params={"scope": str(new_id)})
+                    st.rerun()
 
         with right, st.form("rename", clear_on_submit=True):
             st.markdown("**Rename or move to another stage**")
@@ -136,9 +139,10 @@ with ui.friendly_errors(), ui.store() as s:
                     changes["name"] = new_name
                 if new_stage and kinds.get(target) == "system":
                     changes["stage"] = new_stage
-                s.update_scope(target, who=ui.who(), **changes)
-                st.toast("Saved")
-                st.rerun()
+                with ui.friendly_errors():
+                    s.update_scope(target, who=ui.who(), **changes)
+                    st.toast("Saved")
+                    st.rerun()
 
         systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
         if systems_all:

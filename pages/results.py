@@ -18,9 +18,10 @@ def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def gap_colour(gap: object) -> str:
-    if not isinstance(gap, int | float) or pd.isna(gap):
+def gap_colour(text: str) -> str:
+    if not text:
         return ""
+    gap = float(text)
     if gap >= 2:
         return "background-color: rgba(220, 38, 38, 0.30)"
     if gap >= 1:
@@ -75,13 +76,22 @@ with ui.friendly_errors(), ui.store() as s:
                 icon=":material/cancel:",
             )
             for b in card.verdict.blockers:
+                about = f" — {rubric.question(b.question).text}" if b.question else ""
                 st.page_link(
                     ui.PAGES["assess"],
-                    label=b.reason,
+                    label=f"{b.reason}{about}",
                     icon=":material/block:",
                     query_params={"round": str(aid), "dim": b.dimension},
                 )
 
+        answered = sum(d.answered for d in card.dimensions)
+        total = len(card.questions)
+        if answered < total:
+            st.warning(
+                f"{answered} of {total} questions have a level (the rest are N/A, don't know "
+                "or unanswered): scores and readiness cover only the answered ones.",
+                icon=":material/info:",
+            )
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("Overall score", fmt(card.score), help=explain_overall(card).formula)
         m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
@@ -115,23 +125,19 @@ with ui.friendly_errors(), ui.store() as s:
                         q.answer, str(q.answer)
                     ),  # type: ignore[arg-type]
                     "Target": q.target,
-                    "Gap": q.gap,
-                    "Floor": q.floor,
-                    "Weighted gap": q.weighted_gap,
+                    "Gap": "" if q.gap is None else str(q.gap),
+                    "Floor": "" if q.floor is None else str(q.floor),
+                    "Weighted gap": "" if q.weighted_gap is None else f"{q.weighted_gap:.2f}",
                 }
                 for q in card.questions
             ]
         )
         st.dataframe(
-            frame.style.map(gap_colour, subset=["Gap"]).format(
-                {
-                    "Gap": lambda v: "" if pd.isna(v) else f"{v:.0f}",
-                    "Floor": lambda v: "" if pd.isna(v) else f"{v:.0f}",
-                    "Weighted gap": lambda v: "" if pd.isna(v) else f"{v:.2f}",
-                }
-            ),
+            frame.style.map(gap_colour, subset=["Gap"]),
             hide_index=True,
             width="stretch",
+            height="content",
+            column_config={"Answer": st.column_config.TextColumn(width="small")},
         )
 
         st.markdown("#### Explain the numbers")
@@ -166,6 +172,16 @@ with ui.friendly_errors(), ui.store() as s:
                 ),
                 config={"displayModeBar": False},
             )
+        with st.expander("Audit log of this round"):
+            log = s.audit_log("assessment", aid)
+            if log:
+                st.dataframe(
+                    pd.DataFrame(log)[["at", "who", "action", "field", "old_value", "new_value"]],
+                    hide_index=True,
+                    width="stretch",
+                )
+            else:
+                st.caption("No changes recorded.")
         st.markdown("#### Downloads")
         d0, d1, d2 = st.columns(3)
         with d0:

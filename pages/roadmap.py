@@ -14,15 +14,15 @@ from groundwork.store import ROADMAP_STATUSES
 COLUMNS = {
     "wave": "Wave",
     "id": "Item",
-    "dimension": "Dimension",
+    "owner": "Owner",
+    "status": "Status",
+    "due": "Due",
     "action": "Action",
+    "dimension": "Dimension",
     "effort": "Effort",
     "depends_on": "After",
     "blocker": "Blocker",
-    "owner": "Owner",
     "start": "Start",
-    "due": "Due",
-    "status": "Status",
     "notes": "Notes",
 }
 

@@ -73,7 +73,8 @@ with ui.friendly_errors(), ui.store() as s:
     with tab_upload:
         st.write(
             "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
-            "for new rounds. See docs/rubric-format.md for the format."
+            "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
+            "repository; `groundwork validate FILE` gives the same checks on the command line."
         )
         upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
         if upload is not None:

@@ -42,7 +42,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
         [
             sys.executable,
             "-m",
-            "streamlit",
+            "groundwork.launch",
             "run",
             str(ROOT / "app.py"),
             "--server.port",
@@ -136,6 +136,15 @@ def choose(page, question: str, option: str) -> None:
     wait_for_app(page)
 
 
+def test_a_deep_link_on_a_fresh_server_gets_the_app_frame(server, page):
+    """The first request after a start is a bookmark to Results, not the home page."""
+    goto(page, server, "/results?round=1")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Portfolio")).to_be_visible()
+    expect(nav.get_by_text("app", exact=True)).to_have_count(0)
+    expect(page.get_by_text("No assessment yet")).to_be_visible()
+
+
 def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
     # Portfolio: create an organisation and a system.
     goto(page, server)
@@ -153,8 +162,8 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
     expect(page).to_have_url(re.compile(r"round=\d+"))
     choose(page, "MON-1", "3 · Defined")
     choose(page, "MON-2", "2 · Managed")
-    page.get_by_label("Evidence (links, documents)").first.fill("Langfuse traces")
-    page.get_by_label("Evidence (links, documents)").first.press("Tab")
+    page.get_by_role("textbox", name="Evidence (links, documents)").first.fill("Langfuse traces")
+    page.get_by_role("textbox", name="Evidence (links, documents)").first.press("Tab")
     expect(page.get_by_text("Saved MON-1", exact=True).first).to_be_visible()
     wait_for_app(page)
 
@@ -168,7 +177,9 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
             "radio", name="2 · Managed"
         )
     ).to_be_checked()
-    expect(page.get_by_label("Evidence (links, documents)").first).to_have_value("Langfuse traces")
+    expect(page.get_by_role("textbox", name="Evidence (links, documents)").first).to_have_value(
+        "Langfuse traces"
+    )
     choose(page, "MON-3", "Don't know")
     choose(page, "MON-4", "N/A")
     choose(page, "MON-5", "1 · Initial")

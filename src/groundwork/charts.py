@@ -13,13 +13,27 @@ from groundwork.scoring import Scorecard
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
 
 
+def _wrap(text: str, width: int = 16) -> str:
+    """Break a long axis label over lines so it is not cut at the chart's edge."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return "<br>".join(lines)
+
+
 def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     """Current vs target per dimension (and the previous round), on the rubric's scale."""
-    labels = [d.title for d in card.dimensions]
+    labels = [_wrap(d.title) for d in card.dimensions]
     closed = labels + labels[:1]
 
     def trace(values: list[float | None], name: str, color: str, fill: bool) -> go.Scatterpolar:
-        vals = [v if v is not None else card.rubric.min_level for v in values]
+        vals = list(values)  # None leaves a gap: not answered is not a score of zero
         return go.Scatterpolar(
             r=vals + vals[:1],
             theta=closed,
@@ -40,7 +54,8 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     fig.update_layout(
         polar={"radialaxis": {"range": [card.rubric.min_level, card.rubric.max_level], "dtick": 1}},
         legend={"orientation": "h", "y": -0.15},
-        margin={"l": 110, "r": 110, "t": 30, "b": 30},
+        margin={"l": 70, "r": 70, "t": 30, "b": 30},
+        paper_bgcolor="rgba(0,0,0,0)",
         height=420,
     )
     return fig
@@ -49,16 +64,17 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
 def gap_bars(card: Scorecard) -> go.Figure:
     """Gap to target per dimension, largest first."""
     rows = [
-        {"Dimension": d.title, "Gap": d.gap or 0.0, "Weighted gap": d.weighted_gap}
+        {"Dimension": d.title, "Gap": round(d.gap or 0.0, 2), "Weighted gap": d.weighted_gap}
         for d in card.dimensions
     ]
     frame = pd.DataFrame(rows).sort_values("Gap")
+    frame["Label"] = frame["Gap"].map(lambda g: f"{g:.2f}")  # as the tables print it
     fig = px.bar(
         frame,
+        text="Label",
         x="Gap",
         y="Dimension",
         orientation="h",
-        text_auto=".2f",
         hover_data=["Weighted gap"],
         color_discrete_sequence=[TARGET],
     )
@@ -71,24 +87,31 @@ def gap_bars(card: Scorecard) -> go.Figure:
 
 
 def gantt(rows: list[dict]) -> go.Figure:
-    """Roadmap items on a calendar, one bar per item, grouped by wave."""
+    """Roadmap items on a calendar, one bar per item in roadmap order, coloured by status."""
     if not rows:
         return go.Figure()
     frame = pd.DataFrame(rows)
     frame["Start"] = pd.to_datetime(frame["start"])
     # px.timeline draws up to the end instant, so add a day to include the due date.
     frame["Finish"] = pd.to_datetime(frame["due"]) + pd.Timedelta(days=1)
-    frame["Wave"] = frame["wave"].map(lambda n: f"Wave {n}")
-    frame["Item"] = frame["id"]
-    palette = ["#1d4ed8", "#3b82f6", "#60a5fa", "#93c5fd", "#64748b", "#94a3b8", "#cbd5e1"]
+    frame["Item"] = frame["id"] + "  (wave " + frame["wave"].astype(str) + ")"
+    frame["Status"] = frame["status"]
+    colours = {
+        "done": "#16a34a",
+        "in progress": "#2563eb",
+        "not started": "#94a3b8",
+        "blocked": "#dc2626",
+        "dropped": "#cbd5e1",
+    }
     fig = px.timeline(
         frame,
         x_start="Start",
         x_end="Finish",
         y="Item",
-        color="Wave",
-        hover_data={"action": True, "owner": True, "status": True},
-        color_discrete_sequence=palette,
+        color="Status",
+        hover_data={"action": True, "owner": True, "wave_name": True},
+        color_discrete_map=colours,
+        category_orders={"Status": list(colours)},
     )
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_layout(

@@ -165,7 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        "groundwork.launch",
         "run",
         str(APP),
         "--server.port",

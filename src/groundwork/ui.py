@@ -83,6 +83,8 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
     ids = list(reversed(list(labels)))
     current = query_int(key)
+    if st.query_params.get(key) is not None and current not in labels:
+        st.warning(f"There is no round {st.query_params.get(key)!r}; showing the latest instead.")
     if current not in labels:
         current = ids[0]
     chosen = st.selectbox(
