@@ -111,7 +111,7 @@ def gantt(rows: list[dict]) -> go.Figure:
         color="Status",
         hover_data={"action": True, "owner": True, "wave_name": True},
         color_discrete_map=colours,
-        category_orders={"Status": list(colours)},
+        category_orders={"Status": list(colours), "Item": list(frame["Item"])},
     )
     fig.update_yaxes(autorange="reversed", title=None)
     fig.update_layout(
