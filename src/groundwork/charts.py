@@ -113,7 +113,7 @@ def gantt(rows: list[dict]) -> go.Figure:
         color_discrete_map=colours,
         category_orders={"Status": list(colours), "Item": list(frame["Item"])},
     )
-    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_yaxes(title=None)
     fig.update_layout(
         height=max(300, 22 * len(frame) + 80), margin={"l": 10, "r": 10, "t": 10, "b": 10}
     )
