@@ -45,7 +45,8 @@ def previous_round(store: Store, assessment: Assessment) -> Assessment | None:
 def portfolio(store: Store) -> list[dict]:
     """One row per scope: where it stands and its latest round's verdict."""
     latest = store.latest_assessments()
-    answers = store.answers_for([a.id for a in latest.values()])
+    todo = [a.id for a in latest.values() if _final_key(store, a) not in _FINAL_SUMMARIES]
+    answers = store.answers_for(todo)
     rows = []
     for scope in store.scopes():
         a = latest.get(scope.id)
@@ -67,19 +68,36 @@ def portfolio(store: Store) -> list[dict]:
             "status": None,
         }
         if a is not None:
-            card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
-            row.update(
-                assessment_id=a.id,
-                target=a.stage,
-                date=a.date,
-                status=a.status,
-                verdict="ready" if card.verdict.passed else "not ready",
-                blockers=len(card.verdict.blockers),
-                readiness=card.readiness,
-                score=card.score,
-            )
+            row.update(assessment_id=a.id, target=a.stage, date=a.date, status=a.status)
+            row.update(_summary(store, a, answers))
         rows.append(row)
     return rows
+
+
+# Final rounds never change, so their verdicts are computed once per process.
+_FINAL_SUMMARIES: dict[tuple, dict] = {}
+
+
+def _final_key(store: Store, a: Assessment) -> tuple | None:
+    return (str(store.path), a.id, a.finalised_at, a.rubric_sha256) if a.final else None
+
+
+def _summary(store: Store, a: Assessment, answers: dict[int, dict]) -> dict:
+    key = _final_key(store, a)
+    if key in _FINAL_SUMMARIES:
+        return _FINAL_SUMMARIES[key]
+    card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
+    summary = {
+        "verdict": "ready" if card.verdict.passed else "not ready",
+        "blockers": len(card.verdict.blockers),
+        "readiness": card.readiness,
+        "score": card.score,
+    }
+    if key is not None:
+        if len(_FINAL_SUMMARIES) > 20_000:
+            _FINAL_SUMMARIES.clear()
+        _FINAL_SUMMARIES[key] = summary
+    return summary
 
 
 def history(store: Store, scope_id: int) -> list[dict]:

@@ -1,0 +1,23 @@
+"""What the pages show: the portfolio's verdicts follow the latest round, drafts live."""
+
+from groundwork import reports
+from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+from groundwork.scoring import Answer
+from groundwork.store import open_store
+
+
+def test_portfolio_follows_the_latest_round_and_live_drafts(tmp_path):
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    with open_store(tmp_path / "gw.db") as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+        full = {q.id: Answer(5) for q in rubric.questions}
+        first = s.import_round(bot, rubric, "production", "minimal", full, final=True)
+        row = next(r for r in reports.portfolio(s) if r["scope_id"] == bot)
+        assert (row["assessment_id"], row["verdict"], row["readiness"]) == (first, "ready", 1.0)
+
+        draft = s.create_assessment(bot, rubric, "production", "minimal", prefill_from=first)
+        assert next(r for r in reports.portfolio(s) if r["scope_id"] == bot)["verdict"] == "ready"
+        s.save_answer(draft, "MON-1", Answer(1))
+        row = next(r for r in reports.portfolio(s) if r["scope_id"] == bot)
+        assert (row["assessment_id"], row["verdict"], row["blockers"]) == (draft, "not ready", 1)
