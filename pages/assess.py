@@ -63,7 +63,7 @@ def start_form(s: Store) -> None:
 
     drafts = [a for a in rounds if not a.final]
     if drafts:
-        st.info(f"{len(drafts)} round(s) of this scope are still open.")
+        st.info(ui.count(len(drafts), "round") + " of this scope still open.")
         for a in drafts:
             st.page_link(
                 ui.PAGES["assess"],
@@ -315,7 +315,7 @@ def walkthrough(s: Store, aid: int) -> None:
         missing = total - done
         with nav3.popover("Finalise this round"):
             if missing:
-                st.warning(f"{missing} question(s) are still unanswered.")
+                st.warning(ui.count(missing, "question") + " still unanswered.")
             st.write("A final round can no longer be edited; a correction is a new round.")
             if st.button("Finalise", type="primary"):
                 s.finalise(aid, who=ui.who())

@@ -71,8 +71,8 @@ with ui.friendly_errors(), ui.store() as s:
             )
         else:
             st.error(
-                f"**Not ready for {stage_title}:** {len(card.verdict.blockers)} "
-                "blocker(s) must be cleared first.",
+                f"**Not ready for {stage_title}:** "
+                f"{ui.count(len(card.verdict.blockers), 'blocker')} to clear first.",
                 icon=":material/cancel:",
             )
             for b in card.verdict.blockers:

@@ -144,9 +144,9 @@ with ui.friendly_errors(), ui.store() as s:
                         hide_index=True,
                         width="stretch",
                     )
-                    if st.button(f"Apply {len(diff.changes)} change(s)", type="primary"):
+                    if st.button(f"Apply {ui.count(len(diff.changes), 'change')}", type="primary"):
                         n = excel.apply_roadmap(s, diff, who=ui.who())
-                        st.toast(f"Applied {n} change(s)")
+                        st.toast(f"Applied {ui.count(n, 'change')}")
                         st.rerun()
 
             csv = safe_csv_frame(frame).to_csv(index=False)

@@ -82,7 +82,10 @@ with ui.friendly_errors(), ui.store() as s:
             try:
                 candidate = parse_rubric(text, upload.name)
             except RubricError as exc:
-                st.error(f"{len(exc.problems)} problem(s) in {upload.name}; nothing was stored.")
+                st.error(
+                    f"{ui.count(len(exc.problems), 'problem')} in {upload.name}; "
+                    "nothing was stored."
+                )
                 st.code("\n".join(str(p) for p in exc.problems), language=None)
             else:
                 st.success(

@@ -102,9 +102,14 @@ def seed_demo_if_empty() -> None:
             demo.seed(s)
 
 
+def count(n: int, noun: str) -> str:
+    """'1 blocker', '3 blockers'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def show_problems(title: str, problems: list) -> None:
     """Every problem of a refused file, as plain text (never HTML)."""
-    st.error(f"{title}: {len(problems)} problem(s). Nothing was changed.")
+    st.error(f"{title}: {count(len(problems), 'problem')}. Nothing was changed.")
     st.code("\n".join(str(p) for p in problems), language=None)
 
 
