@@ -12,6 +12,11 @@ CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
 
 
+def quiet(text: str) -> str:
+    """Rubric text for a :gray[...] span: square brackets would end the span early."""
+    return text.replace("[", "(").replace("]", ")")
+
+
 def widget_key(aid: int, qid: str, field: str) -> str:
     return f"a{aid}-{qid}-{field}"
 
@@ -253,9 +258,11 @@ def walkthrough(s: Store, aid: int) -> None:
             cols = st.columns(len(rubric.levels))
             for col, level in zip(cols, rubric.levels, strict=True):
                 chosen_here = saved is not None and saved.value == level
-                with col.container(border=chosen_here):
-                    st.markdown(f"**{level} · {rubric.label(level)}**")
-                    st.caption(q.levels[level])
+                box = col.container(border=True) if chosen_here else col
+                box.markdown(
+                    f"**{level} · {rubric.label(level)}**  \n"
+                    f":small[:gray[{quiet(q.levels[level])}]]"
+                )
             options = [*rubric.levels, NA, UNKNOWN]
             st.radio(
                 f"Your answer for {q.id}",

@@ -4,7 +4,8 @@ Assess page stores what is answered."""
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 from groundwork import demo
 from groundwork.store import open_store
@@ -18,6 +19,21 @@ PAGES = [
     "pages/rubric.py",
 ]
 CRASH = "Something went wrong"
+
+
+class ExplicitNavigation(PagesManager):
+    """AppTest resets Streamlit's page-folder flag on every run, which would run each page
+    through the legacy ``pages/`` mechanism; the server (``groundwork.launch``) never does,
+    so the tests run every page through ``app.py``'s ``st.navigation`` as users get it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+@pytest.fixture(autouse=True)
+def explicit_navigation(monkeypatch):
+    monkeypatch.setattr(app_test, "PagesManager", ExplicitNavigation)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +64,7 @@ def test_every_page_renders_on_the_demo_data(page, demo_db, monkeypatch):
     at = open_page(page, demo_db, monkeypatch)
     assert_clean(at)
     assert at.title[0].value == Path(page).stem.capitalize()
+    assert at.sidebar.text_input(key="who"), "the page runs inside app.py's frame"
 
 
 @pytest.mark.parametrize("page", PAGES)
