@@ -144,6 +144,26 @@ with ui.friendly_errors(), ui.store() as s:
                     st.toast("Saved")
                     st.rerun()
 
+        with st.expander("Branding of exported workbooks"):
+            with st.form("branding"):
+                org_id = st.selectbox(
+                    "Organisation", list(org_names), format_func=org_names.get, key="brand-org"
+                )
+                current = next(o for o in orgs if o["id"] == org_id)
+                accent = st.color_picker("Accent colour", current.get("accent") or "#1D4ED8")
+                logo = st.file_uploader("Logo (PNG or JPEG, up to 1 MB)", type=["png", "jpg"])
+                if current.get("logo"):
+                    st.caption("A logo is set; uploading another replaces it.")
+                if st.form_submit_button("Save branding"):
+                    with ui.friendly_errors():
+                        s.set_branding(
+                            org_id,
+                            accent=accent,
+                            logo=logo.getvalue() if logo else None,
+                            who=ui.who(),
+                        )
+                        st.toast("Branding saved: the next workbook export uses it.")
+
         systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
         if systems_all:
             st.divider()

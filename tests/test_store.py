@@ -220,3 +220,20 @@ def test_twenty_writers_at_once_lose_nothing(tmp_path):
     assert len(rows) == 800
     expected = {(people[n], f"Q-{i}", str(1 + (n + i) % 3)) for n in range(20) for i in range(40)}
     assert set(rows) == expected
+
+
+def test_branding_accepts_a_real_image_and_refuses_anything_else(store, tmp_path):
+    import io
+
+    from PIL import Image
+
+    org = store.create_organisation("Brand Co")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, format="PNG")
+    store.set_branding(org, accent="#1d4ed8", logo=png.getvalue(), who="ana")
+    row = next(o for o in store.organisations() if o["id"] == org)
+    assert row["accent"] == "#1D4ED8" and row["logo"].endswith(".png")
+    with pytest.raises(StoreError, match="PNG or JPEG"):
+        store.set_branding(org, logo=b"<svg onload=alert(1)>")
+    with pytest.raises(StoreError, match="#1D4ED8"):
+        store.set_branding(org, accent="red")

@@ -9,7 +9,9 @@ and foreign keys on, and every write through :meth:`Store.write`: a process-wide
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -331,6 +333,52 @@ class Store:
 
     def organisations(self) -> list[dict]:
         return list(self.db["organisations"].rows_where(order_by="name"))
+
+    def set_branding(
+        self,
+        organisation_id: int,
+        *,
+        accent: str | None = None,
+        logo: bytes | None = None,
+        who: str = "",
+    ) -> None:
+        """The accent colour and logo used on the organisation's exported workbooks.
+
+        The logo is checked to be a real PNG or JPEG image and kept beside the database.
+        """
+        changes: dict[str, Any] = {}
+        if accent is not None:
+            if not re.fullmatch(r"#[0-9A-Fa-f]{6}", accent.strip()):
+                raise StoreError("the accent colour must look like #1D4ED8")
+            changes["accent"] = accent.strip().upper()
+        if logo is not None:
+            changes["logo"] = str(self._save_logo(organisation_id, logo))
+        with self.write() as db:
+            old = db["organisations"].get(organisation_id)
+            db["organisations"].update(organisation_id, changes)
+            for key, value in changes.items():
+                self._audit(
+                    who, "update", "organisation", organisation_id, key, old.get(key), value
+                )
+
+    def _save_logo(self, organisation_id: int, data: bytes) -> Path:
+        from PIL import Image, UnidentifiedImageError
+
+        if len(data) > 1_000_000:
+            raise StoreError("the logo is larger than 1 MB")
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            raise StoreError("the logo is not a readable PNG or JPEG image") from None
+        if kind not in ("PNG", "JPEG"):
+            raise StoreError(f"the logo must be a PNG or JPEG image, not {kind}")
+        folder = self.path.parent / "logos"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"organisation-{organisation_id}.{'png' if kind == 'PNG' else 'jpg'}"
+        path.write_bytes(data)
+        return path
 
     def create_scope(
         self,
