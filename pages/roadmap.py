@@ -66,12 +66,36 @@ with ui.friendly_errors(), ui.store() as s:
             st.plotly_chart(charts.gantt(view.rows), config={"displayModeBar": False})
 
             frame = pd.DataFrame(view.rows)[list(COLUMNS)].rename(columns=COLUMNS)
-            st.dataframe(
-                frame,
+            editable = pd.DataFrame(view.rows)[list(COLUMNS)]
+            for column in ("start", "due"):
+                editable[column] = pd.to_datetime(editable[column]).dt.date
+            st.caption("Edit owner, status, dates and notes in the table, then save.")
+            edited = st.data_editor(
+                editable,
                 hide_index=True,
                 width="stretch",
-                column_config={"Action": st.column_config.TextColumn(width="large")},
+                key=f"rm-table-{aid}",
+                disabled=[c for c in COLUMNS if c not in reports.EDITABLE],
+                column_config={
+                    **{k: st.column_config.Column(v) for k, v in COLUMNS.items()},
+                    "action": st.column_config.TextColumn("Action", width="large"),
+                    "status": st.column_config.SelectboxColumn(
+                        "Status", options=list(ROADMAP_STATUSES), required=True
+                    ),
+                    "start": st.column_config.DateColumn("Start"),
+                    "due": st.column_config.DateColumn("Due"),
+                },
             )
+            edits = reports.roadmap_edits(view.rows, edited.to_dict("records"))
+            if edits and st.button(
+                f"Save {ui.count(len(edits), 'edited item')}", type="primary", key="rm-save"
+            ):
+                with ui.friendly_errors():
+                    with s.write():
+                        for item_id, fields in edits.items():
+                            s.save_roadmap_item(a.scope_id, item_id, who=ui.who(), **fields)
+                    st.toast(f"Saved {ui.count(len(edits), 'item')}")
+                    st.rerun()
 
             st.markdown("#### Update an item")
             ids = [r["id"] for r in view.rows]

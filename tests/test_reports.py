@@ -21,3 +21,47 @@ def test_portfolio_follows_the_latest_round_and_live_drafts(tmp_path):
         s.save_answer(draft, "MON-1", Answer(1))
         row = next(r for r in reports.portfolio(s) if r["scope_id"] == bot)
         assert (row["assessment_id"], row["verdict"], row["blockers"]) == (draft, "not ready", 1)
+
+
+def test_roadmap_edits_match_rows_by_id_and_ignore_untouched_fields():
+    import datetime as dt
+
+    before = [
+        {
+            "id": "MON-1@3",
+            "owner": "",
+            "status": "not started",
+            "start": "2027-01-01",
+            "due": "2027-03-31",
+            "notes": "",
+        },
+        {
+            "id": "GOV-1@3",
+            "owner": "Ana",
+            "status": "done",
+            "start": "2027-01-01",
+            "due": "2027-03-31",
+            "notes": None,
+        },
+    ]
+    after = [  # reordered, dates as the grid returns them
+        {
+            "id": "GOV-1@3",
+            "owner": "Ana",
+            "status": "done",
+            "start": dt.date(2027, 1, 1),
+            "due": dt.date(2027, 3, 31),
+            "notes": float("nan"),
+        },
+        {
+            "id": "MON-1@3",
+            "owner": " Priya ",
+            "status": "in progress",
+            "start": dt.date(2027, 1, 1),
+            "due": dt.date(2027, 2, 28),
+            "notes": "",
+        },
+    ]
+    assert reports.roadmap_edits(before, after) == {
+        "MON-1@3": {"owner": "Priya", "status": "in progress", "due": "2027-02-28"}
+    }

@@ -194,3 +194,30 @@ def answer_rows(rnd: Round) -> list[dict]:
             }
         )
     return rows
+
+
+EDITABLE = ("owner", "status", "start", "due", "notes")
+
+
+def roadmap_edits(before: list[dict], after: list[dict]) -> dict[str, dict[str, str]]:
+    """The owner/status/date/notes changes between two versions of the roadmap table,
+    keyed by item id (rows are matched by id, never by position)."""
+    old = {r["id"]: r for r in before}
+    edits: dict[str, dict[str, str]] = {}
+    for row in after:
+        was = old.get(row["id"])
+        if was is None:
+            continue
+        for field in EDITABLE:
+            new, prev = _as_text(row.get(field)), _as_text(was.get(field))
+            if new != prev:
+                edits.setdefault(row["id"], {})[field] = new
+    return edits
+
+
+def _as_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
