@@ -234,8 +234,11 @@ def walkthrough(s: Store, aid: int) -> None:
         st.query_params["dim"] = chosen
     dim = dims[chosen]
     st.markdown(f"### {dim.title}")
-    if dim.description:
-        st.caption(dim.description)
+    st.caption(
+        (dim.description + " " if dim.description else "")
+        + "Each answer is saved as you choose it; evidence and notes when you press Enter "
+        "or leave the field."
+    )
 
     flash = st.session_state.pop("saved-flash", None)
     if flash:
@@ -286,7 +289,6 @@ def walkthrough(s: Store, aid: int) -> None:
             )
             c2.text_input(
                 "Evidence (links, documents)",
-                help="Saved when you press Enter or leave the field.",
                 key=keys["evidence"],
                 on_change=save,
                 args=(aid, q.id),
@@ -294,7 +296,6 @@ def walkthrough(s: Store, aid: int) -> None:
             )
             st.text_area(
                 "Notes",
-                help="Saved when you leave the field or press Ctrl+Enter.",
                 key=keys["notes"],
                 on_change=save,
                 args=(aid, q.id),
