@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import io
 import json
 import tempfile
@@ -20,10 +19,11 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import PROPERTY, RUBRIC_FILES, RUBRICS, answer_sets, rubric_named
 
 from groundwork.cli import main
 from groundwork.roadmap import Roadmap, build_roadmap
-from groundwork.rubric import Rubric, load_rubric, parse_dependency, parse_rubric
+from groundwork.rubric import Rubric, parse_dependency, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, score
 
 ZERO = {"A-1": 0, "A-2": 0, "B-1": 0}
@@ -240,29 +240,6 @@ def test_order_does_not_depend_on_the_order_of_answers(default_rubric):
 # ---------------------------------------------------------------------------------
 # Properties, on both rubrics
 # ---------------------------------------------------------------------------------
-
-RUBRIC_FILES = {
-    "default": Path(__file__).resolve().parents[1] / "rubrics" / "genai-production.yaml",
-    "tiny": Path(__file__).resolve().parents[1] / "tests" / "data" / "tiny.yaml",
-}
-RUBRICS = list(RUBRIC_FILES)
-
-
-@functools.cache
-def rubric_named(name: str) -> Rubric:
-    """Loaded once; not a fixture, so hypothesis reports only the name of a failing rubric."""
-    return load_rubric(RUBRIC_FILES[name])
-
-
-PROPERTY = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def answer_sets(rubric: Rubric) -> st.SearchStrategy[dict]:
-    choice = st.sampled_from([None, *rubric.levels, NA, UNKNOWN])
-    qids = [q.id for q in rubric.questions]
-    return st.lists(choice, min_size=len(qids), max_size=len(qids)).map(
-        lambda picks: {qid: v for qid, v in zip(qids, picks, strict=True) if v is not None}
-    )
 
 
 def draw_case(data: st.DataObject, rubric: Rubric) -> tuple[dict, str, str, int | None]:

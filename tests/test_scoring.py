@@ -10,14 +10,12 @@ The tiny rubric (tests/data/tiny.yaml, scale 0-3) is scored by hand:
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import PROPERTY, RUBRICS, answer_sets, rubric_named
 
-from groundwork.rubric import Rubric, load_rubric, parse_rubric
+from groundwork.rubric import Rubric, parse_rubric
 from groundwork.scoring import (
     NA,
     UNKNOWN,
@@ -285,30 +283,6 @@ def test_derivations_show_the_sums(tiny_rubric):
 # ---------------------------------------------------------------------------------
 # Properties, on both rubrics
 # ---------------------------------------------------------------------------------
-
-RUBRIC_FILES = {
-    "default": Path(__file__).resolve().parents[1] / "rubrics" / "genai-production.yaml",
-    "tiny": Path(__file__).resolve().parents[1] / "tests" / "data" / "tiny.yaml",
-}
-RUBRICS = list(RUBRIC_FILES)
-
-
-@functools.cache
-def rubric_named(name: str) -> Rubric:
-    """Loaded once; not a fixture, so hypothesis reports only the name of a failing rubric."""
-    return load_rubric(RUBRIC_FILES[name])
-
-
-PROPERTY = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def answer_sets(rubric: Rubric, *, unanswered: bool = True) -> st.SearchStrategy[dict]:
-    values = [*rubric.levels, NA, UNKNOWN]
-    choice = st.sampled_from([None, *values] if unanswered else values)
-    ids = [q.id for q in rubric.questions]
-    return st.lists(choice, min_size=len(ids), max_size=len(ids)).map(
-        lambda picks: {qid: v for qid, v in zip(ids, picks, strict=True) if v is not None}
-    )
 
 
 def draw_case(data: st.DataObject, rubric: Rubric) -> tuple[dict, str, str]:

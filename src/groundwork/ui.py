@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from groundwork import demo, excel
+from groundwork import excel
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store, StoreError, database_path
 
@@ -93,13 +93,6 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     if chosen != query_int(key):
         st.query_params[key] = str(chosen)
     return chosen
-
-
-def seed_demo_if_empty() -> None:
-    """First start: fill an empty database with the demo organisation."""
-    with store() as s:
-        if s.is_empty:
-            demo.seed(s)
 
 
 def count(n: int, noun: str) -> str:
