@@ -340,6 +340,8 @@ with ui.friendly_errors(), ui.store() as store:
             st.query_params.clear()
             st.rerun()
     else:
-        if round_id is not None:
-            st.warning(f"There is no round {round_id}. Start a new one below.")
+        if st.query_params.get("round") is not None:
+            st.warning(
+                f"There is no round {st.query_params.get('round')!r}. Start a new one below."
+            )
         start_form(store)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from groundwork import reports, ui
+from groundwork import demo, reports, ui
 
 st.title("Portfolio")
 st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
@@ -14,7 +14,22 @@ with ui.friendly_errors(), ui.store() as s:
     rows = reports.portfolio(s)
 
     if not orgs:
-        st.info("No organisation yet. Create one to start, or load the demo organisation.")
+        st.info("No organisation yet. Create one below to start, or explore the demo first.")
+        if st.button("Load the demo organisation", icon=":material/auto_awesome:"):
+            with ui.friendly_errors():
+                demo.seed(s)
+                st.rerun()
+    else:
+        summary = reports.portfolio_summary(rows)
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric("AI systems", summary["systems"])
+        m2.metric("Ready for their target stage", f"{summary['ready']} of {summary['assessed']}")
+        m3.metric(
+            "Stuck in pilot",
+            summary["stuck_in_pilot"],
+            help="In pilot, and the latest round is not ready for the next stage.",
+        )
+        m4.metric("In production or at scale", summary["in_production"])
 
     for org in orgs:
         st.subheader(org["name"])

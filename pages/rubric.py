@@ -28,7 +28,7 @@ def browse(rubric: Rubric) -> None:
             if gate:
                 rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.dimensions.items()]
                 rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.questions.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=260)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content")
 
     for dim in rubric.dimensions:
         targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())

@@ -163,3 +163,11 @@ def test_a_filled_questionnaire_uploaded_on_assess_becomes_a_round(tmp_path, mon
 
 def excel_mime() -> str:
     return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_an_empty_portfolio_offers_the_demo(tmp_path, monkeypatch):
+    at = open_page(PAGES[0], tmp_path / "empty.db", monkeypatch)
+    [button] = [b for b in at.button if "demo" in str(b.label)]
+    button.click().run()
+    assert_clean(at)
+    assert "Northwind Mutual" in [h.value for h in at.subheader]

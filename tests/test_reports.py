@@ -65,3 +65,15 @@ def test_roadmap_edits_match_rows_by_id_and_ignore_untouched_fields():
     assert reports.roadmap_edits(before, after) == {
         "MON-1@3": {"owner": "Priya", "status": "in progress", "due": "2027-02-28"}
     }
+
+
+def test_portfolio_summary_counts_systems_stuck_in_pilot(tmp_path):
+    from groundwork import demo
+
+    demo.reset(tmp_path / "demo.db")
+    with open_store(tmp_path / "demo.db") as s:
+        summary = reports.portfolio_summary(reports.portfolio(s))
+    assert summary["systems"] == 4 and summary["assessed"] == 4
+    assert summary["ready"] == 1  # the claims triage assistant, after three quarters of work
+    assert summary["stuck_in_pilot"] == 1  # the policy wording drafter
+    assert summary["in_production"] == 2

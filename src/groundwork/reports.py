@@ -221,3 +221,17 @@ def _as_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def portfolio_summary(rows: list[dict]) -> dict[str, int]:
+    """Headline counts over the AI systems of a portfolio."""
+    systems = [r for r in rows if r["kind"] == "system"]
+    return {
+        "systems": len(systems),
+        "assessed": sum(r["verdict"] is not None for r in systems),
+        "ready": sum(r["verdict"] == "ready" for r in systems),
+        "stuck_in_pilot": sum(
+            r["stage"] == "pilot" and r["verdict"] == "not ready" for r in systems
+        ),
+        "in_production": sum(r["stage"] in ("production", "scale") for r in systems),
+    }
