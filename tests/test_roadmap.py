@@ -384,3 +384,37 @@ def test_cli_json_is_byte_identical_run_to_run(name, data):
     assert (document["stage"], document["tier"]) == (stage, tier)
     expected = build_roadmap(rubric, answers, stage, tier, capacity=capacity, start=START)
     assert document["waves"] == expected.to_dict()["waves"]
+
+
+def test_items_are_scheduled_inside_their_wave_after_their_prerequisites(default_rubric):
+    answers = {q.id: 1 for q in default_rubric.questions}
+    roadmap = build_roadmap(
+        default_rubric, answers, "production", "minimal", start=dt.date(2027, 1, 4), capacity=12
+    )
+    by_id = {i.id: i for i in roadmap.items}
+    for wave in roadmap.waves:
+        ends = []
+        for item in wave.items:
+            assert wave.start <= item.start <= item.end <= wave.end, item.id
+            for dep in item.depends_on:
+                if dep in {i.id for i in wave.items}:
+                    assert by_id[dep].end < item.start, (dep, item.id)
+            ends.append(item.end)
+        assert max(ends) == wave.end  # the wave's longest chain fills it
+
+
+@pytest.mark.parametrize("days", [7, 30, 89, 90, 91])
+def test_a_chain_inside_a_wave_never_overlaps_whatever_the_wave_length(tiny_rubric, days):
+    roadmap = build_roadmap(
+        tiny_rubric,
+        {"A-1": 0, "A-2": 0, "B-1": 0},
+        "live",
+        "high",
+        start=dt.date(2027, 1, 1),
+        wave_days=days,
+    )
+    by_id = {i.id: i for i in roadmap.items}
+    for item in roadmap.items:
+        for dep in item.depends_on:
+            if roadmap.wave_of(dep) == roadmap.wave_of(item.id):
+                assert by_id[dep].end < item.start, (dep, item.id, days)

@@ -167,8 +167,8 @@ def roadmap_view(
                     "blocker": item.blocker,
                     "owner": saved.get("owner") or "",
                     "status": saved.get("status") or "not started",
-                    "start": saved.get("start") or (wave.start.isoformat() if wave.start else ""),
-                    "due": saved.get("due") or (wave.end.isoformat() if wave.end else ""),
+                    "start": saved.get("start") or (item.start.isoformat() if item.start else ""),
+                    "due": saved.get("due") or (item.end.isoformat() if item.end else ""),
                     "notes": saved.get("notes") or "",
                 }
             )

@@ -45,6 +45,8 @@ class RoadmapItem:
     phase: int
     weighted_gap: float
     depth: int = 0
+    start: dt.date | None = None
+    end: dt.date | None = None
 
     @property
     def blocker(self) -> bool:
@@ -62,6 +64,8 @@ class RoadmapItem:
             "points": self.points,
             "depends_on": list(self.depends_on),
             "blocker": self.blocker,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
         }
 
 
@@ -317,5 +321,30 @@ def _pack(
             name = f"{name} ({seen[phase]} of {parts[phase]})"
         begin = start + dt.timedelta(days=(number - 1) * wave_days) if start else None
         end = begin + dt.timedelta(days=wave_days - 1) if begin else None
+        if begin is not None:
+            members = _schedule(members, begin, wave_days)
         waves.append(Wave(number, name, phase, begin, end, members))
     return waves
+
+
+def _schedule(items: list[RoadmapItem], begin: dt.date, days: int) -> list[RoadmapItem]:
+    """Dates within a wave: an item starts when its prerequisites in the same wave end, and
+    lasts in proportion to its effort, so the wave's longest chain fills the wave."""
+    finish: dict[str, int] = {}  # item id -> effort points done when it ends
+    offsets: dict[str, int] = {}
+    for item in items:  # already in topological order
+        offsets[item.id] = max((finish[d] for d in item.depends_on if d in finish), default=0)
+        finish[item.id] = offsets[item.id] + item.points
+    total = max(finish.values(), default=1)
+    scheduled, last_day = [], {}
+    for item in items:
+        after = max((last_day[d] + 1 for d in item.depends_on if d in last_day), default=0)
+        first = min(days - 1, max(-(-offsets[item.id] * days // total), after))
+        last = min(days - 1, max(first, -(-finish[item.id] * days // total) - 1))
+        last_day[item.id] = last
+        scheduled.append(
+            replace(
+                item, start=begin + dt.timedelta(days=first), end=begin + dt.timedelta(days=last)
+            )
+        )
+    return scheduled
