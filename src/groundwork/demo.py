@@ -126,16 +126,11 @@ def seed(
         roadmap = build_roadmap(rubric, answers, target, tier, start=today)
         owners = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
         for i, item in enumerate(roadmap.items[:8]):
-            wave = roadmap.waves[roadmap.wave_of(item.id) - 1]
             status = ("done", "in progress", "not started", "blocked")[i % 4]
+            notes = "Waiting on the vendor's contract renewal" if status == "blocked" else ""
+            # Dates stay the plan's defaults, so the Gantt chart shows the schedule.
             store.save_roadmap_item(
-                scope,
-                item.id,
-                who=WHO,
-                owner=owners[i % 4],
-                status=status,
-                start=wave.start.isoformat(),
-                due=wave.end.isoformat(),
+                scope, item.id, who=WHO, owner=owners[i % 4], status=status, notes=notes
             )
     return org
 
