@@ -134,7 +134,7 @@ def offline(s: Store, scope_id: int) -> None:
             last = mine.assessments(scope_id)
             answers = mine.answers(last[-1].id) if last else None
             return excel.questionnaire_workbook(
-                rubric, answers, organisation=path.split(" / ")[0], scope=path
+                rubric, answers, organisation=path.split(" / ")[0], scope=path, scope_id=scope_id
             )
 
     st.markdown("**Work offline**")
@@ -169,24 +169,38 @@ def offline(s: Store, scope_id: int) -> None:
         return
     preview = excel.preview_questionnaire(s, data, filename=upload.name)
     stage, tier = excel.default_stage_and_tier(s, scope_id, preview.rubric)
+    made_for = preview.meta.get("scope_id")
+    elsewhere = made_for not in (None, "") and int(made_for) != scope_id
+    if elsewhere:
+        st.warning(
+            f"This questionnaire was made for {preview.meta.get('scope') or 'another system'}, "
+            f"not for {path}."
+        )
     c1, c2 = st.columns(2)
     stage = c1.selectbox(
         "Target stage",
         preview.rubric.stage_ids,
         index=preview.rubric.stage_ids.index(stage),
         key="imp-stage",
+        format_func=lambda x: preview.rubric.stage(x).title,
     )
     tier = c2.selectbox(
         "Risk tier",
         preview.rubric.tier_ids,
         index=preview.rubric.tier_ids.index(tier),
         key="imp-tier",
+        format_func=lambda t: preview.rubric.tier(t).title,
+    )
+    label = st.text_input(
+        "Name of the new round", value=f"Imported from {upload.name}", key="imp-label"
     )
     st.text(preview.summary(stage, tier))
-    st.dataframe(pd.DataFrame(preview.rows()), hide_index=True, width="stretch")
-    if st.button(f"Import as a new round of {path}", type="primary"):
+    rows = pd.DataFrame(preview.rows()).astype(object).fillna("")
+    st.dataframe(rows, hide_index=True, width="stretch", height="content")
+    confirmed = not elsewhere or st.checkbox(f"Yes, import it into {path}", key="imp-anyway")
+    if st.button(f"Import as a new round of {path}", type="primary", disabled=not confirmed):
         aid = excel.import_questionnaire(
-            s, preview, scope_id, stage, tier, who=ui.who(), label=f"Imported from {upload.name}"
+            s, preview, scope_id, stage, tier, who=ui.who(), label=label.strip()
         )
         open_round(aid)
 

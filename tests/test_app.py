@@ -171,3 +171,29 @@ def test_an_empty_portfolio_offers_the_demo(tmp_path, monkeypatch):
     button.click().run()
     assert_clean(at)
     assert "Northwind Mutual" in [h.value for h in at.subheader]
+
+
+def test_a_questionnaire_made_for_another_system_needs_a_confirmation(tmp_path, monkeypatch):
+    from groundwork import excel
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import Answer
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        mine = s.create_scope(org, "system", "Mine")
+        other = s.create_scope(org, "system", "Other")
+    data = excel.questionnaire_workbook(
+        rubric, {"MON-1": Answer(3)}, scope="Acme / Other", scope_id=other
+    )
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(mine))
+    at.file_uploader(key=f"offline-{mine}").upload("q.xlsx", data, excel_mime()).run()
+    assert any("made for Acme / Other" in w.value for w in at.warning)
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    assert button.disabled
+    at.checkbox(key="imp-anyway").check().run()
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    button.click().run()
+    with open_store(db) as s:
+        assert len(s.assessments(mine)) == 1 and not s.assessments(other)

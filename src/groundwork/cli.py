@@ -219,7 +219,7 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
     from groundwork.store import StoreError
 
     rubric = _rubric(args.rubric)
-    answers, organisation, scope = None, "", ""
+    answers, organisation, scope, scope_id = None, "", "", None
     if args.from_assessment is not None:
         with open_store() as store:
             try:
@@ -227,10 +227,14 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
             except StoreError as exc:
                 raise CommandError(str(exc)) from None
             answers = store.answers(a.id)
-            scope = store.scope_path(a.scope_id)
+            scope, scope_id = store.scope_path(a.scope_id), a.scope_id
             organisation = scope.split(" / ")[0]
     out = _export_path(args.out)
-    out.write_bytes(questionnaire_workbook(rubric, answers, organisation=organisation, scope=scope))
+    out.write_bytes(
+        questionnaire_workbook(
+            rubric, answers, organisation=organisation, scope=scope, scope_id=scope_id
+        )
+    )
     prefilled = f", pre-filled from assessment {args.from_assessment}" if answers else ""
     print(f"Questionnaire for {rubric.id} {rubric.version}{prefilled} written to {out}")
     return 0
@@ -305,6 +309,13 @@ def cmd_import(args: argparse.Namespace) -> int:
             ):
                 if value not in known:
                     raise CommandError(f"unknown {what} '{value}' (choose from {', '.join(known)})")
+            made_for = preview.meta.get("scope_id")
+            if made_for not in (None, "") and int(made_for) != scope_id:
+                print(
+                    f"WARNING: this questionnaire was made for "
+                    f"{preview.meta.get('scope') or 'scope ' + str(made_for)}, not for "
+                    f"{store.scope_path(scope_id)}."
+                )
             print(f"Into: {store.scope_path(scope_id)}, target {stage}, tier {tier}")
             print(preview.summary(stage, tier))
             if not _confirm(args, "Import as a new round?"):
@@ -403,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="an offline questionnaire workbook for a rubric",
         description="Write an offline questionnaire (.xlsx) for RUBRIC. " + db_note,
     )
-    p.add_argument("rubric")
+    p.add_argument("rubric", help="the rubric YAML file the questionnaire asks")
     p.add_argument("out", help="the .xlsx file to write")
     p.add_argument("--from-assessment", type=int, help="pre-fill with this assessment's answers")
     p.set_defaults(func=cmd_questionnaire)

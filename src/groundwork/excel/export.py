@@ -60,9 +60,9 @@ ROADMAP_HEADERS: list[tuple[str, float]] = [
     ("Blocker", 8),
     ("Depends on", 12),
     ("Owner", 15),
-    ("Start", 11),
-    ("Due", 11),
-    ("Status", 12),
+    ("Start", 12.5),
+    ("Due", 12.5),
+    ("Status", 13),
     ("Notes", 26),
 ]
 
@@ -107,7 +107,10 @@ def export_workbook(
     colour = accent_colour(accent or org.get("accent"))
     logo = logo or org.get("logo") or None
     view = roadmap_view(store, assessment_id, start=start, capacity=capacity, wave_days=wave_days)
-    rounds = history(store, a.scope_id)
+    # The history as it stood at this round: later rounds are not part of its story.
+    rounds = [
+        h for h in history(store, a.scope_id) if (h["date"], h["assessment_id"]) <= (a.date, a.id)
+    ]
 
     wb = Workbook()
     summary = Sheet(wb.active, colour)
@@ -162,18 +165,23 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         f"READY for {rubric.stage(card.stage).title}"
         if card.verdict.passed
         else f"NOT READY for {rubric.stage(card.stage).title}: "
-        f"{len(card.verdict.blockers)} blocker(s)"
+        f"{len(card.verdict.blockers)} blocker{'' if len(card.verdict.blockers) == 1 else 's'}"
     )
     rows: list[tuple[str, Any, str]] = [
         ("Organisation", organisation, ""),
         ("Scope", rnd.scope_path, ""),
-        ("Round", f"{a.label} (assessment {a.id}, {a.status})", ""),
+        ("Round", a.label + ("" if a.final else " (DRAFT: answers may still change)"), ""),
         ("Date", _date(a.date), DATE_FMT),
-        ("Current stage", scope.stage or "", ""),
+        (
+            "Current stage",
+            rubric.stage(scope.stage).title
+            if scope.stage in rubric.stage_ids
+            else (scope.stage or ""),
+            "",
+        ),
         ("Target stage", rubric.stage(card.stage).title, ""),
         ("Risk tier", rubric.tier(card.tier).title, ""),
         ("Rubric", f"{rubric.title} ({rubric.id} {rubric.version})", ""),
-        ("Rubric sha256", rubric.sha256, ""),
         ("Overall score", _round(card.score), "0.00"),
         ("Overall target", _round(card.target), "0.00"),
         ("Readiness", None if readiness is None else round(readiness, 4), "0%"),
@@ -193,7 +201,8 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
     if not card.verdict.blockers:
         sheet.cell(r, 2, "None: every floor is met.")
     for b in card.verdict.blockers:
-        sheet.cell(r, 2, b.reason, wrap=True)
+        about = f": {rubric.question(b.question).text}" if b.question else ""
+        sheet.cell(r, 2, f"{b.reason}{about}", wrap=True)
         fit_row(ws, r, [18, 68], {2})
         r += 1
     sheet.cell(r + 1, 1, "How to read it").font = Font(bold=True)
@@ -206,6 +215,11 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         wrap=True,
     )
     fit_row(ws, r + 1, [18, 68], {2})
+    sheet.cell(r + 3, 1, "Provenance").font = Font(bold=True, color="666666")
+    sheet.cell(
+        r + 3, 2, f"Assessment {a.id}; rubric sha256 {rubric.sha256}", wrap=True
+    ).font = Font(color="666666", size=8)
+    fit_row(ws, r + 3, [18, 68], {2})
     ws.freeze_panes = "A3"
     ws.print_title_rows = "1:1"
 
@@ -364,7 +378,7 @@ def _roadmap(wb: Workbook, sheet: Sheet, rows: list[dict], rubric: Rubric) -> No
                 rubric.dimension(r["dimension"]).title,
                 f"{r['question']}: {rubric.question(r['question']).text}",
                 r["from_level"],
-                r["to_level"] if r["to_level"] is not None else "assess",
+                r["to_level"] if r["to_level"] is not None else "?",
                 r["action"],
                 r["effort"],
                 "yes" if r["blocker"] else "",

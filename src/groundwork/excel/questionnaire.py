@@ -63,9 +63,13 @@ def questionnaire_workbook(
     *,
     organisation: str = "",
     scope: str = "",
+    scope_id: int | None = None,
     accent: str | None = None,
 ) -> bytes:
-    """A questionnaire (.xlsx bytes) for ``rubric``, optionally pre-filled with answers."""
+    """A questionnaire (.xlsx bytes) for ``rubric``, optionally pre-filled with answers.
+
+    ``scope_id`` is recorded so that an import into another system can be caught.
+    """
     given = carry_answers(rubric, answers or {})
     colour = accent_colour(accent)
     wb = Workbook()
@@ -153,6 +157,8 @@ def questionnaire_workbook(
             "rubric_version": rubric.version,
             "rubric_sha256": rubric.sha256,
             "sheet": SHEET,
+            "scope_id": scope_id,
+            "scope": scope,
             "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         },
         [["row", "question_id"]] + [[r, row[0]] for r, row in enumerate(rows, start=first)],
@@ -169,7 +175,12 @@ def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -
     heading.font = Font(bold=True, size=16, color=sheet.accent)
     lines: list[tuple[str, bool]] = []
     if organisation or scope:
-        lines.append((" / ".join(x for x in (organisation, scope) if x), True))
+        where = (
+            scope
+            if scope.startswith(organisation)
+            else " / ".join(x for x in (organisation, scope) if x)
+        )
+        lines.append((where, True))
     lines += [
         (f"Rubric {rubric.id}, version {rubric.version}", False),
         ("", False),
