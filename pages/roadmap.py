@@ -151,16 +151,22 @@ with ui.friendly_errors(), ui.store() as s:
                 if diff.scope_id != a.scope_id:
                     st.warning("This workbook belongs to another system; its changes apply there.")
                 if not diff.changes:
-                    st.info("No changes: the workbook matches what is stored.")
+                    st.info(diff.summary())
                 else:
+                    if diff.conflicts:
+                        st.warning(
+                            f"{ui.count(len(diff.conflicts), 'field')} changed in Groundwork "
+                            "after this workbook was exported; applying replaces those changes."
+                        )
                     st.dataframe(
                         pd.DataFrame(
                             [
                                 {
                                     "Item": c.item_id,
                                     "Field": c.field,
-                                    "Was": c.old,
+                                    "Now": c.old,
                                     "Becomes": c.new,
+                                    "Changed since export": "yes" if c.conflict else "",
                                 }
                                 for c in diff.changes
                             ]

@@ -404,3 +404,32 @@ def test_good_file_through_the_command(db_path, run_cli, tmp_path, tiny_rubric, 
     aid = int(out.strip().rsplit(" ", 1)[1].rstrip("."))
     with open_store(db_path) as store:
         assert store.answers(aid) == EXPECTED
+
+
+def test_a_roadmap_edit_made_after_the_export_is_flagged_and_reapplying_says_so(store):
+    import io as _io
+
+    from openpyxl import load_workbook as _load
+
+    from groundwork import excel
+
+    a = next(x for x in store.assessments() if x.final)
+    data = excel.export_workbook(store, a.id)
+    wb = _load(_io.BytesIO(data))
+    ws = wb["Roadmap"]
+    headers = [c.value for c in ws[1]]
+    item = ws.cell(2, headers.index("Item ID") + 1).value
+    ws.cell(2, headers.index("Owner") + 1).value = "From the workbook"
+    buf = _io.BytesIO()
+    wb.save(buf)
+    edited = buf.getvalue()
+
+    store.save_roadmap_item(a.scope_id, item, owner="Changed in the app")
+    diff = excel.preview_roadmap(store, edited)
+    [change] = diff.changes
+    assert change.conflict and change.old == "Changed in the app"
+    assert "changed in Groundwork since the export" in diff.summary()
+
+    excel.apply_roadmap(store, diff)
+    again = excel.preview_roadmap(store, edited)
+    assert not again.changes and "already stored" in again.summary()

@@ -542,6 +542,12 @@ class RoadmapChange:
     field: str
     old: str
     new: str
+    exported: str = ""  # the value when the workbook was exported
+
+    @property
+    def conflict(self) -> bool:
+        """Someone changed this field in Groundwork after the workbook was exported."""
+        return self.old != self.exported
 
 
 @dataclass(frozen=True)
@@ -551,6 +557,7 @@ class RoadmapDiff:
     assessment_id: int
     scope_id: int
     changes: list[RoadmapChange]
+    edited: int = 0  # fields edited in the workbook, including ones already stored
 
     def by_item(self) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
@@ -558,12 +565,23 @@ class RoadmapDiff:
             out.setdefault(c.item_id, {})[c.field] = c.new
         return out
 
+    @property
+    def conflicts(self) -> list[RoadmapChange]:
+        return [c for c in self.changes if c.conflict]
+
     def summary(self) -> str:
         if not self.changes:
-            return "No changes: the workbook matches what was exported."
+            if self.edited:
+                return f"No changes: the {self.edited} edit(s) in this workbook are already stored."
+            return "No changes: nothing was edited in this workbook since it was exported."
         lines = [f"{len(self.changes)} change(s) to {len(self.by_item())} roadmap item(s):"]
         lines += [
             f"  {c.item_id:<14} {c.field:<7} {c.old or '(empty)'!s} -> {c.new or '(empty)'!s}"
+            + (
+                f"   (changed in Groundwork since the export, which had {c.exported or '(empty)'})"
+                if c.conflict
+                else ""
+            )
             for c in self.changes
         ]
         return "\n".join(lines)
@@ -631,6 +649,7 @@ def preview_roadmap(
     id_col = sheet.headers["Item ID"]
     seen: dict[str, int] = {}
     changes: list[RoadmapChange] = []
+    edited = 0
     for r in sheet.data_rows():
         if r in sheet.refused:
             continue
@@ -703,6 +722,7 @@ def preview_roadmap(
         for key, text in new.items():
             if text == before.get(key, ""):
                 continue  # not edited in the workbook
+            edited += 1
             current = _text(stored.get(item, {}).get(key)) or before.get(key, "")
             if key == "status" and not text:
                 problems.append(
@@ -712,10 +732,10 @@ def preview_roadmap(
                 )
                 continue
             if text != current:
-                changes.append(RoadmapChange(item, key, current, text))
+                changes.append(RoadmapChange(item, key, current, text, before.get(key, "")))
     if problems:
         raise WorkbookError(problems)
-    return RoadmapDiff(aid, scope_id, changes)
+    return RoadmapDiff(aid, scope_id, changes, edited)
 
 
 def apply_roadmap(store: Store, diff: RoadmapDiff, who: str = "") -> int:
