@@ -141,7 +141,7 @@ def offline(s: Store, scope_id: int) -> None:
     st.download_button(
         "Questionnaire workbook (Excel)" + (", pre-filled from the last round" if rounds else ""),
         blank,
-        file_name="groundwork-questionnaire.xlsx",
+        file_name=ui.file_name(path.split(" / ")[-1], "questionnaire", ext="xlsx"),
         mime=ui.XLSX,
         icon=":material/download:",
     )

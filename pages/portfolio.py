@@ -55,7 +55,7 @@ with ui.friendly_errors(), ui.store() as s:
                         if r["verdict"]
                         else "not assessed"
                     ),
-                    "Blockers": r["blockers"] if r["verdict"] else None,
+                    "Blockers": str(r["blockers"]) if r["verdict"] else "",
                     "Readiness": r["readiness"] * 100 if r["readiness"] is not None else None,
                     "Last round": r["date"] or "",
                 }
@@ -73,7 +73,6 @@ with ui.friendly_errors(), ui.store() as s:
                     "Readiness": st.column_config.ProgressColumn(
                         "Readiness", format="%.0f%%", min_value=0, max_value=100
                     ),
-                    "Blockers": st.column_config.NumberColumn("Blockers", format="%d"),
                 },
             )
         assessed = [r for r in systems if r["assessment_id"]]

@@ -183,19 +183,20 @@ with ui.friendly_errors(), ui.store() as s:
             else:
                 st.caption("No changes recorded.")
         st.markdown("#### Downloads")
+        title = s.scope(stored.scope_id).name
         d0, d1, d2 = st.columns(3)
         with d0:
-            ui.workbook_download("Roadmap workbook (Excel)", aid)
+            ui.workbook_download("Roadmap workbook (Excel)", aid, name=f"{title} {stored.label}")
         d1.download_button(
             "Answers (CSV)",
             safe_csv_frame(pd.DataFrame(reports.answer_rows(rnd))).to_csv(index=False),
-            file_name=f"answers-round-{aid}.csv",
+            file_name=ui.file_name(title, stored.label, "answers", ext="csv"),
             mime="text/csv",
         )
         d2.download_button(
             "Whole assessment (JSON)",
             lambda: export_json(aid),
-            file_name=f"assessment-{aid}.json",
+            file_name=ui.file_name(title, stored.label, "assessment", ext="json"),
             mime="application/json",
         )
         st.page_link(

@@ -135,6 +135,7 @@ with ui.friendly_errors(), ui.store() as s:
             ui.workbook_download(
                 "Download the roadmap workbook (Excel)",
                 aid,
+                name=f"{s.scope(a.scope_id).name} {a.label}",
                 start=start,
                 capacity=capacity or None,
                 wave_days=int(wave_days),
@@ -183,6 +184,6 @@ with ui.friendly_errors(), ui.store() as s:
             st.download_button(
                 "Download the roadmap (CSV)",
                 csv,
-                file_name=f"roadmap-round-{aid}.csv",
+                file_name=ui.file_name(s.scope(a.scope_id).name, a.label, "roadmap", ext="csv"),
                 mime="text/csv",
             )

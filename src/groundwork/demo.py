@@ -126,7 +126,9 @@ def seed(
         roadmap = build_roadmap(rubric, answers, target, tier, start=today)
         owners = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
         for i, item in enumerate(roadmap.items[:8]):
-            status = ("done", "in progress", "not started", "blocked")[i % 4]
+            # Open work only: an item marked done would contradict the round's answers
+            # until the next round confirms the level.
+            status = ("in progress", "not started", "blocked", "in progress")[i % 4]
             notes = "Waiting on the vendor's contract renewal" if status == "blocked" else ""
             # Dates stay the plan's defaults, so the Gantt chart shows the schedule.
             store.save_roadmap_item(

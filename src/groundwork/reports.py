@@ -185,7 +185,7 @@ def answer_rows(rnd: Round) -> list[dict]:
                 "question": q.id,
                 "dimension": q.dimension,
                 "text": rnd.rubric.question(q.id).text,
-                "answer": "" if q.answer is None else q.answer,
+                "answer": {None: "", "na": "N/A", "unknown": "Don't know"}.get(q.answer, q.answer),  # type: ignore[arg-type]
                 "confidence": given.confidence if given and given.confidence else "",
                 "evidence": given.evidence if given else "",
                 "notes": given.notes if given else "",

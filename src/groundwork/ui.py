@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -95,6 +96,13 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     return chosen
 
 
+def file_name(*parts: str, ext: str) -> str:
+    """'groundwork-claims-triage-assistant-q4-2026.xlsx': says what the file is about."""
+    words = "-".join(p for p in parts if p)
+    slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")[:80]
+    return f"groundwork-{slug}.{ext}"
+
+
 def count(n: int, noun: str) -> str:
     """'1 blocker', '3 blockers'."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -109,7 +117,7 @@ def show_problems(title: str, problems: list) -> None:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def workbook_download(label: str, assessment_id: int, **options: object) -> None:
+def workbook_download(label: str, assessment_id: int, name: str = "", **options: object) -> None:
     """A download of the roadmap workbook, built only when clicked (own connection)."""
 
     def build() -> bytes:
@@ -119,7 +127,7 @@ def workbook_download(label: str, assessment_id: int, **options: object) -> None
     st.download_button(
         label,
         build,
-        file_name=f"groundwork-roadmap-{assessment_id}.xlsx",
+        file_name=file_name(name or f"round {assessment_id}", "roadmap", ext="xlsx"),
         mime=XLSX,
         icon=":material/table_view:",
     )
