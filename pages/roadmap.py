@@ -91,9 +91,7 @@ with ui.friendly_errors(), ui.store() as s:
                 f"Save {ui.count(len(edits), 'edited item')}", type="primary", key="rm-save"
             ):
                 with ui.friendly_errors():
-                    with s.write():
-                        for item_id, fields in edits.items():
-                            s.save_roadmap_item(a.scope_id, item_id, who=ui.who(), **fields)
+                    s.save_roadmap_items(a.scope_id, edits, who=ui.who())
                     st.toast(f"Saved {ui.count(len(edits), 'item')}")
                     st.rerun()
 

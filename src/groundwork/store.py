@@ -853,6 +853,14 @@ class Store:
                 )
         return True
 
+    def save_roadmap_items(
+        self, scope_id: int, edits: dict[str, dict[str, Any]], who: str = ""
+    ) -> None:
+        """Several items' edits in one transaction: all are stored, or none."""
+        with self.write():
+            for item_id, fields in edits.items():
+                self.save_roadmap_item(scope_id, item_id, who=who, **fields)
+
 
 def _scope(row: dict) -> Scope:
     return Scope(

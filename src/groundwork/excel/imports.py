@@ -740,9 +740,7 @@ def preview_roadmap(
 
 def apply_roadmap(store: Store, diff: RoadmapDiff, who: str = "") -> int:
     """Write a previewed diff in one transaction (each field audited); returns the count."""
-    with store.write():
-        for item, fields in diff.by_item().items():
-            store.save_roadmap_item(diff.scope_id, item, who=who, **fields)
+    store.save_roadmap_items(diff.scope_id, diff.by_item(), who=who)
     return len(diff.changes)
 
 
