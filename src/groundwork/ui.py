@@ -40,8 +40,9 @@ def store() -> Store:
     return Store(path)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def default_rubric() -> Rubric:
+    """Parsed once per process; a Rubric is immutable, so every session may share it."""
     return load_rubric(DEFAULT_RUBRIC)
 
 
