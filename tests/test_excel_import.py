@@ -433,3 +433,27 @@ def test_a_roadmap_edit_made_after_the_export_is_flagged_and_reapplying_says_so(
     excel.apply_roadmap(store, diff)
     again = excel.preview_roadmap(store, edited)
     assert not again.changes and "already stored" in again.summary()
+
+
+def test_a_sheet_that_claims_a_huge_size_is_read_as_what_it_holds(default_rubric):
+    """18 kB that declares A1:XFD20000 must not be padded out to hundreds of millions of cells."""
+    import io as _io
+    import re
+    import zipfile
+
+    from groundwork.excel import WorkbookError, questionnaire_workbook, read_questionnaire
+
+    source = zipfile.ZipFile(_io.BytesIO(questionnaire_workbook(default_rubric)))
+    out = _io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(
+                    r'<dimension ref="[^"]*" ?/>', '<dimension ref="A1:XFD20000"/>', body.decode()
+                )
+                cell = '<row r="20000"><c r="A20000" t="inlineStr"><is><t>x</t></is></c></row>'
+                body = text.replace("</sheetData>", cell + "</sheetData>").encode()
+            z.writestr(info, body)
+    with pytest.raises(WorkbookError, match="no question is answered"):
+        read_questionnaire(out.getvalue(), default_rubric, filename="q.xlsx")

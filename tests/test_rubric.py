@@ -611,3 +611,20 @@ def test_a_one_level_scale_is_an_error_not_a_crash(tiny_text):
     end = tiny_text.index("stages:\n")
     text = tiny_text[:start] + "scale:\n  - {level: 0, label: None}\n" + tiny_text[end:]
     assert any("at least 2" in p.message for p in problems_in(text))
+
+
+def test_anchors_and_aliases_are_refused_before_they_can_expand():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+        for i in range(8)
+    )
+    (problem,) = problems_in(bomb)
+    assert problem.line == 2 and "aliases" in problem.message
+    (problem,) = problems_in("id: &a [*a]\n")
+    assert "aliases" in problem.message
+
+
+def test_a_question_without_an_id_is_reported_not_a_crash(tiny_text):
+    text = edit(tiny_text, "      - id: A-2\n", f"      - {MARK}\n")
+    text = text.replace(f"      - {MARK}\n        text:", f"      -  # {MARK[2:]}\n        text:")
+    assert any("missing required key 'id'" in p.message for p in problems_in(text))

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from groundwork.rubric import Rubric
+from groundwork.rubric import Rubric, load_yaml
 from groundwork.scoring import NA, UNKNOWN, Answer
 
 NA_WORDS = {"na", "n/a", "not applicable"}
@@ -112,7 +112,7 @@ def parse_answers(
             rows.append((f"{source}:{n}: {qid}", row.get("answer"), row | {"id": qid}))
     else:
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise AnswersError([f"{source}: YAML syntax error: {exc}"]) from None
         if isinstance(data, dict) and "answers" in data:

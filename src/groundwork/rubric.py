@@ -380,16 +380,44 @@ def _bad_scalar_line(node: yaml.Node | None) -> int:
     return 1
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases: a rubric never needs them, and an
+    alias bomb of a few hundred bytes would otherwise expand to billions of nodes."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "anchors and aliases (&, *) are not allowed in a rubric",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without anchors and aliases, for any YAML a user hands us."""
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
     """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem."""
-    loader = yaml.SafeLoader(text)
+    loader = _NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise RubricError([Problem(file, line, f"YAML syntax error: {exc.problem}")]) from None
+        message = str(exc.problem)
+        if "aliases" not in message:
+            message = f"YAML syntax error: {message}"
+        raise RubricError([Problem(file, line, message)]) from None
     except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
         raise RubricError(
             [Problem(file, _bad_scalar_line(node), f"invalid value: {exc}")]
@@ -656,6 +684,6 @@ def _cycles(questions: dict, levels: list[int]) -> Iterator[tuple[Path_, str]]:
             stack.pop()
         state[node] = 2
 
-    for node in sorted(edges):
+    for node in sorted(edges, key=lambda n: (str(n[0]), n[1])):
         if node not in state:
             yield from visit(node)
