@@ -77,3 +77,31 @@ def test_portfolio_summary_counts_systems_stuck_in_pilot(tmp_path):
     assert summary["ready"] == 1  # the claims triage assistant, after three quarters of work
     assert summary["stuck_in_pilot"] == 1  # the policy wording drafter
     assert summary["in_production"] == 2
+
+
+def test_the_portfolio_shows_the_newest_round_by_date_not_by_insertion(tmp_path):
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    with open_store(tmp_path / "gw.db") as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot")
+        answers = {q.id: Answer(3) for q in rubric.questions}
+        newer = s.import_round(
+            bot,
+            rubric,
+            "production",
+            "minimal",
+            answers,
+            created_at="2027-01-10T09:00:00+00:00",
+            final=True,
+        )
+        s.import_round(
+            bot,
+            rubric,
+            "production",
+            "minimal",
+            answers,
+            created_at="2020-01-10T09:00:00+00:00",
+            final=True,
+        )  # an archive, later
+        row = next(r for r in reports.portfolio(s) if r["scope_id"] == bot)
+        assert row["assessment_id"] == newer and row["date"] == "2027-01-10"

@@ -418,3 +418,19 @@ def test_a_chain_inside_a_wave_never_overlaps_whatever_the_wave_length(tiny_rubr
         for dep in item.depends_on:
             if roadmap.wave_of(dep) == roadmap.wave_of(item.id):
                 assert by_id[dep].end < item.start, (dep, item.id, days)
+
+
+def test_a_dimension_floor_above_its_questions_targets_still_gets_steps(tiny_text):
+    """The floor blocks, so the roadmap must climb to it even past the questions' targets."""
+    text = tiny_text.replace("    dimensions: {A: 1}", "    dimensions: {A: 2}")
+    text = text.replace(
+        "    targets: {trial: 1, live: 2}\n    questions:\n      - id: A-1",
+        "    targets: {trial: 1, live: 2}\n    questions:\n      - id: A-1",
+    )
+    rubric = parse_rubric(text.replace("targets: {live: 3}", "targets: {live: 1}"))
+    answers = {"A-1": 1, "A-2": 1, "B-1": 2}
+    card = score(rubric, answers, "live", "low")
+    assert [b.dimension for b in card.verdict.blockers] == ["A"]
+    roadmap = build_roadmap(rubric, answers, "live", "low")
+    gate = [i.id for i in roadmap.items if i.blocker]
+    assert {"A-1@2", "A-2@2"} <= set(gate)

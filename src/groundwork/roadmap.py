@@ -208,7 +208,7 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
                 add_assess(q.id, REACH_THE_TARGET)
             continue
         gate_level = max(q.floor or 0, blocked_dims.get(q.dimension, 0))
-        top = max(q.target, next_targets.get(q.id, q.target))
+        top = max(q.target, next_targets.get(q.id, q.target), gate_level)
         for level in range(q.level + 1, top + 1):
             if level <= gate_level:
                 phase = CLEAR_THE_GATE

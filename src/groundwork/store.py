@@ -634,12 +634,14 @@ class Store:
         ]
 
     def latest_assessments(self) -> dict[int, Assessment]:
-        """The newest round of every scope that has one."""
+        """The newest round of every scope that has one, by date as everywhere else."""
         rows = self.db.query(
-            "select a.* from assessments a join (select scope_id, max(id) as id from assessments"
-            " group by scope_id) l on a.id = l.id"
+            "select * from (select a.*, row_number() over (partition by scope_id"
+            " order by created_at desc, id desc) as newest from assessments a) where newest = 1"
         )
-        return {r["scope_id"]: Assessment(**r) for r in rows}
+        return {
+            r["scope_id"]: Assessment(**{k: v for k, v in r.items() if k != "newest"}) for r in rows
+        }
 
     def update_assessment(self, assessment_id: int, who: str = "", **fields: Any) -> None:
         allowed = {"label", "stage", "tier"}
