@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import excel, interchange, ui
-from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.scoring import NA, UNKNOWN
 from groundwork.store import Store
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
@@ -21,20 +21,22 @@ def widget_key(aid: int, qid: str, field: str) -> str:
     return f"a{aid}-{qid}-{field}"
 
 
-def save(aid: int, qid: str) -> None:
-    """Widget callback: store this question's answer as it stands in the widgets."""
+FIELDS = {"level": "value", "confidence": "confidence", "evidence": "evidence", "notes": "notes"}
+
+
+def save(aid: int, qid: str, widget: str, first: bool) -> None:
+    """Widget callback: store the one field that changed, so a colleague's edit to another
+    field of the same question is kept. The first answer also stores what was typed before."""
     state = st.session_state
-    value = state.get(widget_key(aid, qid, "level"))
-    if value is None:
-        return
-    answer = Answer(
-        value,
-        confidence=state.get(widget_key(aid, qid, "confidence")),
-        evidence=state.get(widget_key(aid, qid, "evidence")) or "",
-        notes=state.get(widget_key(aid, qid, "notes")) or "",
-    )
+    if state.get(widget_key(aid, qid, "level")) is None:
+        return  # nothing can be stored before an answer is chosen (the page says so)
+    widgets = FIELDS if first else [widget]
+    changes = {FIELDS[w]: state.get(widget_key(aid, qid, w)) for w in widgets}
+    for text in ("evidence", "notes"):
+        if text in changes:
+            changes[text] = changes[text] or ""
     with ui.friendly_errors(), ui.store() as s:
-        s.save_answer(aid, qid, answer, who=ui.who())
+        s.update_answer(aid, qid, who=ui.who(), **changes)
         state["saved-flash"] = qid
 
 
@@ -288,7 +290,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}"),
                 horizontal=True,
                 on_change=save,
-                args=(aid, q.id),
+                args=(aid, q.id, "level", saved is None),
                 disabled=a.final,
             )
             c1, c2 = st.columns([1, 2])
@@ -298,21 +300,21 @@ def walkthrough(s: Store, aid: int) -> None:
                 format_func=CONFIDENCE.get,
                 key=keys["confidence"],
                 on_change=save,
-                args=(aid, q.id),
+                args=(aid, q.id, "confidence", saved is None),
                 disabled=a.final,
             )
             c2.text_input(
                 "Evidence (links, documents)",
                 key=keys["evidence"],
                 on_change=save,
-                args=(aid, q.id),
+                args=(aid, q.id, "evidence", saved is None),
                 disabled=a.final,
             )
             st.text_area(
                 "Notes",
                 key=keys["notes"],
                 on_change=save,
-                args=(aid, q.id),
+                args=(aid, q.id, "notes", saved is None),
                 disabled=a.final,
                 height=68,
             )

@@ -237,3 +237,19 @@ def test_branding_accepts_a_real_image_and_refuses_anything_else(store, tmp_path
         store.set_branding(org, logo=b"<svg onload=alert(1)>")
     with pytest.raises(StoreError, match="#1D4ED8"):
         store.set_branding(org, accent="red")
+
+
+def test_two_people_editing_different_fields_of_one_question_both_keep_their_change(
+    store, round_id
+):
+    store.save_answer(round_id, "MON-1", Answer(2, evidence="first"))
+    store.update_answer(round_id, "MON-1", who="ben", notes="ben's note")  # one tab
+    store.update_answer(round_id, "MON-1", who="ana", value=3)  # another tab, stale
+    saved = store.answers(round_id)["MON-1"]
+    assert (saved.value, saved.evidence, saved.notes) == (3, "first", "ben's note")
+
+
+def test_notes_need_an_answer_first(store, round_id):
+    with pytest.raises(StoreError, match="choose an answer"):
+        store.update_answer(round_id, "MON-2", notes="orphan")
+    assert "MON-2" not in store.answers(round_id)

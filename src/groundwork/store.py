@@ -707,7 +707,35 @@ class Store:
         who: str = "",
         participant_id: int | None = None,
     ) -> bool:
-        """Upsert one answer; returns False when nothing changed. Audited."""
+        """Upsert one whole answer; returns False when nothing changed. Audited."""
+        return self.update_answer(
+            assessment_id,
+            question_id,
+            who=who,
+            participant_id=participant_id,
+            value=answer.value,
+            confidence=answer.confidence,
+            evidence=answer.evidence,
+            notes=answer.notes,
+        )
+
+    def update_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> bool:
+        """Change only the given fields of an answer (value, confidence, evidence, notes).
+
+        Reading and writing happen in one transaction, so two people editing different
+        fields of the same question at once both keep their change.
+        """
+        unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
+        if unknown:
+            raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
         with self.write() as db:
             current = self.assessment(assessment_id)
             if current.final:
@@ -717,9 +745,6 @@ class Store:
                 rubric.question(question_id)
             except KeyError:
                 raise StoreError(f"unknown question id '{question_id}'") from None
-            value = answer.value
-            if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
-                raise StoreError(f"{question_id}: {value!r} is not on the scale")
             pid = participant_id or self.participant(assessment_id)
             key = (assessment_id, pid, question_id)
             old = next(
@@ -730,14 +755,22 @@ class Store:
                 ),
                 None,
             )
+            if old is None and "value" not in changes:
+                raise StoreError(
+                    f"{question_id}: choose an answer before adding confidence, evidence or notes"
+                )
+            value = changes["value"] if "value" in changes else _decode(old["value"])
+            if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
+                raise StoreError(f"{question_id}: {value!r} is not on the scale")
+            kept = old or {}
             row = {
                 "assessment_id": assessment_id,
                 "participant_id": pid,
                 "question_id": question_id,
                 "value": _encode(value),
-                "confidence": answer.confidence,
-                "evidence": answer.evidence or "",
-                "notes": answer.notes or "",
+                "confidence": changes.get("confidence", kept.get("confidence")),
+                "evidence": changes.get("evidence", kept.get("evidence")) or "",
+                "notes": changes.get("notes", kept.get("notes")) or "",
                 "answered_by": who,
                 "answered_at": now(),
             }
