@@ -171,12 +171,11 @@ def offline(s: Store, scope_id: int) -> None:
         return
     preview = excel.preview_questionnaire(s, data, filename=upload.name)
     stage, tier = excel.default_stage_and_tier(s, scope_id, preview.rubric)
-    made_for = preview.meta.get("scope_id")
-    elsewhere = made_for not in (None, "") and int(made_for) != scope_id
+    made_for, made_for_path = preview.made_for
+    elsewhere = made_for is not None and made_for != scope_id
     if elsewhere:
         st.warning(
-            f"This questionnaire was made for {preview.meta.get('scope') or 'another system'}, "
-            f"not for {path}."
+            f"This questionnaire was made for {made_for_path or 'another system'}, not for {path}."
         )
     c1, c2 = st.columns(2)
     stage = c1.selectbox(

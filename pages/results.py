@@ -104,7 +104,7 @@ with ui.friendly_errors(), ui.store() as s:
         m4.metric("Don't know", unknown, help="Many unknowns are a finding in themselves.")
 
         prev = reports.previous_round(s, stored)
-        prev_card = reports.load_round(s, prev.id, stage, tier).card if prev else None
+        prev_card = reports.comparable_card(s, prev, stage, tier) if prev else None
         left, right = st.columns(2)
         with left:
             st.markdown("**Current vs target**" + (f" (and {prev.label})" if prev else ""))

@@ -105,3 +105,17 @@ def test_the_portfolio_shows_the_newest_round_by_date_not_by_insertion(tmp_path)
         )  # an archive, later
         row = next(r for r in reports.portfolio(s) if r["scope_id"] == bot)
         assert row["assessment_id"] == newer and row["date"] == "2027-01-10"
+
+
+def test_a_previous_round_on_another_rubric_is_compared_as_it_was_stored(tmp_path):
+    from pathlib import Path
+
+    tiny = load_rubric(Path(__file__).parent / "data" / "tiny.yaml")
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    with open_store(tmp_path / "gw.db") as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot")
+        old = s.import_round(bot, tiny, "live", "low", {"A-1": Answer(2)}, final=True)
+        card = reports.comparable_card(s, s.assessment(old), "production", "minimal")
+        assert (card.stage, card.tier) == ("live", "low")
+        assert card.rubric.id == "tiny" and rubric.id != "tiny"

@@ -253,3 +253,29 @@ def test_notes_need_an_answer_first(store, round_id):
     with pytest.raises(StoreError, match="choose an answer"):
         store.update_answer(round_id, "MON-2", notes="orphan")
     assert "MON-2" not in store.answers(round_id)
+
+
+def test_a_scope_cannot_move_inside_itself_or_to_another_organisation(store):
+    org = store.create_organisation("Acme")
+    unit = store.create_scope(org, "unit", "Claims")
+    sub_unit = store.create_scope(org, "unit", "Claims EU", parent_id=unit)
+    with pytest.raises(StoreError, match="inside itself"):
+        store.update_scope(unit, parent_id=sub_unit)
+    other = store.create_scope(store.create_organisation("Other"), "unit", "Ops")
+    with pytest.raises(StoreError, match="within its organisation"):
+        store.update_scope(unit, parent_id=other)
+    assert store.scope_path(sub_unit) == "Acme / Claims / Claims EU"
+
+
+def test_a_round_keeps_only_stages_and_tiers_its_rubric_knows(store, round_id):
+    with pytest.raises(StoreError, match="unknown stage"):
+        store.update_assessment(round_id, stage="orbit")
+    store.update_assessment(round_id, stage="scale", label="Q1 review")
+    assert store.assessment(round_id).stage == "scale"
+
+
+def test_unknown_ids_are_clear_errors(store, rubric):
+    with pytest.raises(StoreError, match="no scope"):
+        store.create_assessment(999, rubric, "production", "minimal")
+    with pytest.raises(StoreError, match="no organisation"):
+        store.set_branding(999, accent="#000000")

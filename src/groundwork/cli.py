@@ -309,11 +309,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             ):
                 if value not in known:
                     raise CommandError(f"unknown {what} '{value}' (choose from {', '.join(known)})")
-            made_for = preview.meta.get("scope_id")
-            if made_for not in (None, "") and int(made_for) != scope_id:
+            made_for, made_for_path = preview.made_for
+            if made_for is not None and made_for != scope_id:
                 print(
                     f"WARNING: this questionnaire was made for "
-                    f"{preview.meta.get('scope') or 'scope ' + str(made_for)}, not for "
+                    f"{made_for_path or 'scope ' + str(made_for)}, not for "
                     f"{store.scope_path(scope_id)}."
                 )
             print(f"Into: {store.scope_path(scope_id)}, target {stage}, tier {tier}")

@@ -33,6 +33,15 @@ def load_round(
     return Round(a, rubric, answers, card, store.scope_path(a.scope_id))
 
 
+def comparable_card(store: Store, assessment: Assessment, stage: str, tier: str) -> Scorecard:
+    """A round scored for the given stage and tier when its own rubric knows them (for a
+    side-by-side view); otherwise as it was stored, since its rubric may have other stages."""
+    rubric = store.rubric(assessment.rubric_sha256)
+    if stage not in rubric.stage_ids or tier not in rubric.tier_ids:
+        stage, tier = assessment.stage, assessment.tier
+    return load_round(store, assessment.id, stage, tier).card
+
+
 def previous_round(store: Store, assessment: Assessment) -> Assessment | None:
     earlier = [
         x

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database, Migrations
+from sqlite_utils.db import NotFoundError
 
 from groundwork.rubric import Rubric, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer
@@ -273,10 +274,11 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.db
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def _audit(
         self,
@@ -354,7 +356,10 @@ class Store:
         if logo is not None:
             changes["logo"] = str(self._save_logo(organisation_id, logo))
         with self.write() as db:
-            old = db["organisations"].get(organisation_id)
+            try:
+                old = db["organisations"].get(organisation_id)
+            except NotFoundError:
+                raise StoreError(f"no organisation with id {organisation_id}") from None
             db["organisations"].update(organisation_id, changes)
             for key, value in changes.items():
                 self._audit(
@@ -398,6 +403,8 @@ class Store:
         with self.write() as db:
             if parent_id is None:
                 parent_id = self.organisation_scope(organisation_id).id
+            elif self.scope_row(parent_id)["organisation_id"] != organisation_id:
+                raise StoreError("the unit belongs to another organisation")
             scope_id = (
                 db["scopes"]
                 .insert(
@@ -425,7 +432,9 @@ class Store:
         if "name" in fields:
             fields["name"] = _required(fields["name"], "name")
         with self.write() as db:
-            old = db["scopes"].get(scope_id)
+            old = self.scope_row(scope_id)
+            if fields.get("parent_id") is not None:
+                self._check_parent(old, fields["parent_id"])
             changes = {k: v for k, v in fields.items() if old.get(k) != v}
             if not changes:
                 return
@@ -435,9 +444,24 @@ class Store:
             for key, value in changes.items():
                 self._audit(who, "update", "scope", scope_id, key, old.get(key), value)
 
+    def scope_row(self, scope_id: int) -> dict:
+        try:
+            return self.db["scopes"].get(scope_id)
+        except NotFoundError:
+            raise StoreError(f"no scope with id {scope_id}") from None
+
+    def _check_parent(self, scope: dict, parent_id: int) -> None:
+        parent = self.scope_row(parent_id)
+        if parent["organisation_id"] != scope["organisation_id"]:
+            raise StoreError("a scope can only move within its organisation")
+        current: dict | None = parent
+        while current is not None:
+            if current["id"] == scope["id"]:
+                raise StoreError(f"'{scope['name']}' cannot sit inside itself")
+            current = self.scope_row(current["parent_id"]) if current["parent_id"] else None
+
     def scope(self, scope_id: int) -> Scope:
-        row = self.db["scopes"].get(scope_id)
-        return _scope(row)
+        return _scope(self.scope_row(scope_id))
 
     def scopes(self, organisation_id: int | None = None, kind: str | None = None) -> list[Scope]:
         where, args = [], []
@@ -516,6 +540,7 @@ class Store:
             raise StoreError(f"unknown stage '{stage}'")
         if tier not in rubric.tier_ids:
             raise StoreError(f"unknown tier '{tier}'")
+        self.scope_row(scope_id)
         self.save_rubric(rubric)
         with self.write() as db:
             stamp = created_at or now()
@@ -621,8 +646,8 @@ class Store:
     def assessment(self, assessment_id: int) -> Assessment:
         try:
             row = self.db["assessments"].get(assessment_id)
-        except Exception as exc:  # sqlite_utils.db.NotFoundError
-            raise StoreError(f"no assessment with id {assessment_id}") from exc
+        except NotFoundError:
+            raise StoreError(f"no assessment with id {assessment_id}") from None
         return Assessment(**row)
 
     def assessments(self, scope_id: int | None = None) -> list[Assessment]:
@@ -651,6 +676,13 @@ class Store:
             current = self.assessment(assessment_id)
             if current.final:
                 raise StoreError("this round is final: start a new round to change it")
+            rubric = self.rubric(current.rubric_sha256)
+            if fields.get("stage", current.stage) not in rubric.stage_ids:
+                raise StoreError(f"unknown stage '{fields['stage']}'")
+            if fields.get("tier", current.tier) not in rubric.tier_ids:
+                raise StoreError(f"unknown tier '{fields['tier']}'")
+            if "label" in fields:
+                fields["label"] = _required(fields["label"], "round name")
             for key, value in fields.items():
                 if getattr(current, key) != value:
                     self._audit(
@@ -676,14 +708,17 @@ class Store:
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
 
     def participant(self, assessment_id: int, name: str = SELF) -> int:
-        rows = list(
-            self.db["participants"].rows_where(
-                "assessment_id = ? and name = ?", [assessment_id, name]
-            )
-        )
-        if rows:
-            return rows[0]["id"]
+        """The participant's id in a round, added on first use (looked up under the lock)."""
         with self.write() as db:
+            rows = list(
+                db["participants"].rows_where(
+                    "assessment_id = ? and name = ?", [assessment_id, name]
+                )
+            )
+            if rows:
+                return rows[0]["id"]
+            if self.assessment(assessment_id).final:
+                raise StoreError("this round is final: no one can join it now")
             return int(
                 db["participants"]
                 .insert(

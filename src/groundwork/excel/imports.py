@@ -273,6 +273,16 @@ class QuestionnairePreview:
     skipped: list[str]  # question ids left blank
     meta: dict[str, Any]
 
+    @property
+    def made_for(self) -> tuple[int | None, str]:
+        """The scope id and path the questionnaire was made for, when the file says."""
+        raw = self.meta.get("scope_id")
+        try:
+            scope_id = int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            scope_id = None
+        return scope_id, str(self.meta.get("scope") or "")
+
     def rows(self) -> list[dict[str, Any]]:
         """One row per question, for a preview table."""
         out = []
