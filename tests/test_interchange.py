@@ -60,6 +60,8 @@ def db_hash(store) -> str:
         (lambda d: d["rubric"].update(source=d["rubric"]["source"] + "\n# edited"), "sha256"),
         (lambda d: d["roadmap"][0].update(status="nearly"), "status"),
         (lambda d: d["round"].update(stage="orbit"), "orbit"),
+        (lambda d: d["round"].update(created_at="last tuesday"), "created_at"),
+        (lambda d: d["roadmap"][0].update(id="not an item"), "roadmap"),
     ],
 )
 def test_a_bad_document_is_refused_and_changes_nothing(demo_store, damage, message):
@@ -100,3 +102,16 @@ def test_the_cli_exports_and_imports_json(tmp_path, monkeypatch, capsys):
     with open_store(db) as s:
         newest = max(s.assessments(), key=lambda a: a.id)
         assert s.answers(newest.id) == s.answers(1)
+
+
+def test_an_import_keeps_the_round_dates_and_never_overwrites_newer_roadmap_state(demo_store):
+    source = first_final_round(demo_store)
+    text = interchange.export_json(demo_store, source.id)
+    item = json.loads(text)["roadmap"][0]["id"]
+    demo_store.save_roadmap_item(source.scope_id, item, owner="Newer owner", status="done")
+
+    new_id = interchange.import_json(demo_store, text, source.scope_id)
+    copy = demo_store.assessment(new_id)
+    assert (copy.created_at, copy.finalised_at) == (source.created_at, source.finalised_at)
+    state = demo_store.roadmap_state(source.scope_id)[item]
+    assert (state["owner"], state["status"]) == ("Newer owner", "done")

@@ -33,12 +33,12 @@ class ScopeDoc(_Doc):
 
 
 class RoundDoc(_Doc):
-    label: str
+    label: str = Field(min_length=1, max_length=200)
     stage: str
     tier: str
     status: Literal["draft", "final"]
-    created_at: str
-    finalised_at: str | None = None
+    created_at: dt.datetime
+    finalised_at: dt.datetime | None = None
 
 
 class RubricDoc(_Doc):
@@ -57,8 +57,8 @@ class AnswerDoc(_Doc):
 
 
 class RoadmapItemDoc(_Doc):
-    id: str
-    owner: str = ""
+    id: str = Field(pattern=r"^[^@\s]+@([0-9]+|assess)$")
+    owner: str = Field("", max_length=200)
     start: dt.date | None = None
     due: dt.date | None = None
     status: str = "not started"
@@ -197,10 +197,15 @@ def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = 
             answers,
             who=who,
             label=doc.round.label,
-            created_at=doc.round.created_at,
+            created_at=_stamp(doc.round.created_at),
             final=doc.round.status == "final",
+            finalised_at=_stamp(doc.round.finalised_at) if doc.round.finalised_at else None,
         )
+        # Roadmap state here may be newer than the document's: only fill what is missing.
+        stored = store.roadmap_state(scope_id)
         for item in doc.roadmap:
+            if item.id in stored:
+                continue
             store.save_roadmap_item(
                 scope_id,
                 item.id,
@@ -212,6 +217,13 @@ def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = 
                 notes=item.notes,
             )
     return aid
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """Stored timestamps are ISO 8601 in UTC; a time without a zone is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def import_json(store: Store, text: str | bytes, scope_id: int, who: str = "") -> int:

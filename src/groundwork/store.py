@@ -613,6 +613,7 @@ class Store:
         label: str = "",
         created_at: str | None = None,
         final: bool = False,
+        finalised_at: str | None = None,
     ) -> int:
         """A whole round in one transaction: all of it lands, or none of it."""
         with self.write() as db:
@@ -637,7 +638,7 @@ class Store:
             )
             self._audit(who, "import", "assessment", aid, "answers", None, len(answers))
             if final:
-                self.finalise(aid, who=who, at=stamp)
+                self.finalise(aid, who=who, at=finalised_at or stamp)
         return aid
 
     def has_assessment(self, assessment_id: int) -> bool:
