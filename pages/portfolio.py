@@ -20,16 +20,17 @@ with ui.friendly_errors(), ui.store() as s:
                 demo.seed(s)
                 st.rerun()
     else:
-        summary = reports.portfolio_summary(rows)
+        summary = reports.portfolio_summary(rows, rubric.stage_ids)
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("AI systems", summary["systems"])
         m2.metric("Ready for their target stage", f"{summary['ready']} of {summary['assessed']}")
+        first = rubric.stage(rubric.stage_ids[0]).title.lower()
         m3.metric(
-            "Stuck in pilot",
+            f"Stuck in {first}",
             summary["stuck_in_pilot"],
-            help="In pilot, and the latest round is not ready for the next stage.",
+            help=f"In {first}, and the latest round is not ready for its target stage.",
         )
-        m4.metric("In production or at scale", summary["in_production"])
+        m4.metric(f"Beyond {first}", summary["beyond_pilot"])
 
     for org in orgs:
         st.subheader(org["name"])

@@ -72,11 +72,12 @@ def test_portfolio_summary_counts_systems_stuck_in_pilot(tmp_path):
 
     demo.reset(tmp_path / "demo.db")
     with open_store(tmp_path / "demo.db") as s:
-        summary = reports.portfolio_summary(reports.portfolio(s))
+        stages = load_rubric(DEFAULT_RUBRIC).stage_ids
+        summary = reports.portfolio_summary(reports.portfolio(s), stages)
     assert summary["systems"] == 4 and summary["assessed"] == 4
     assert summary["ready"] == 1  # the claims triage assistant, after three quarters of work
     assert summary["stuck_in_pilot"] == 1  # the policy wording drafter
-    assert summary["in_production"] == 2
+    assert summary["beyond_pilot"] == 2
 
 
 def test_the_portfolio_shows_the_newest_round_by_date_not_by_insertion(tmp_path):

@@ -232,15 +232,15 @@ def _as_text(value: object) -> str:
     return str(value).strip()
 
 
-def portfolio_summary(rows: list[dict]) -> dict[str, int]:
-    """Headline counts over the AI systems of a portfolio."""
+def portfolio_summary(rows: list[dict], stages: list[str]) -> dict[str, int]:
+    """Headline counts over the AI systems of a portfolio; ``stages`` in order, the first
+    being the pilot stage."""
     systems = [r for r in rows if r["kind"] == "system"]
+    first = stages[0] if stages else None
     return {
         "systems": len(systems),
         "assessed": sum(r["verdict"] is not None for r in systems),
         "ready": sum(r["verdict"] == "ready" for r in systems),
-        "stuck_in_pilot": sum(
-            r["stage"] == "pilot" and r["verdict"] == "not ready" for r in systems
-        ),
-        "in_production": sum(r["stage"] in ("production", "scale") for r in systems),
+        "stuck_in_pilot": sum(r["stage"] == first and r["verdict"] == "not ready" for r in systems),
+        "beyond_pilot": sum(r["stage"] in stages[1:] for r in systems),
     }

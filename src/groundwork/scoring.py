@@ -16,7 +16,7 @@ Semantics (also in the README):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from groundwork.rubric import Rubric
@@ -117,7 +117,6 @@ class Scorecard:
     verdict: Verdict
     dimensions: list[DimensionScore]
     questions: list[QuestionScore]
-    notes: list[str] = field(default_factory=list)
 
     def question(self, question_id: str) -> QuestionScore:
         return next(q for q in self.questions if q.id == question_id)

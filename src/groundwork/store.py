@@ -829,32 +829,6 @@ class Store:
                     )
         return True
 
-    def clear_answer(self, assessment_id: int, question_id: str, who: str = "") -> None:
-        with self.write() as db:
-            if self.assessment(assessment_id).final:
-                raise StoreError("this round is final")
-            pid = self.participant(assessment_id)
-            old = next(
-                iter(
-                    db["answers"].rows_where(
-                        "assessment_id = ? and participant_id = ? and question_id = ?",
-                        [assessment_id, pid, question_id],
-                    )
-                ),
-                None,
-            )
-            if old:
-                db["answers"].delete((assessment_id, pid, question_id))
-                self._audit(
-                    who,
-                    "clear",
-                    "assessment",
-                    assessment_id,
-                    f"{question_id}.value",
-                    old["value"],
-                    None,
-                )
-
     def answers(self, assessment_id: int, participant: str = SELF) -> dict[str, Answer]:
         rows = self.db.query(
             "select a.* from answers a join participants p on p.id = a.participant_id"
