@@ -13,7 +13,7 @@ from groundwork.scoring import Scorecard
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
 
 
-def _wrap(text: str, width: int = 16) -> str:
+def _wrap(text: str, width: int = 13) -> str:
     """Break a long axis label over lines so it is not cut at the chart's edge."""
     lines: list[str] = []
     line = ""
@@ -54,7 +54,7 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     fig.update_layout(
         polar={"radialaxis": {"range": [card.rubric.min_level, card.rubric.max_level], "dtick": 1}},
         legend={"orientation": "h", "y": -0.15},
-        margin={"l": 70, "r": 70, "t": 30, "b": 30},
+        margin={"l": 105, "r": 105, "t": 40, "b": 30},
         paper_bgcolor="rgba(0,0,0,0)",
         height=420,
     )
