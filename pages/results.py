@@ -5,7 +5,12 @@ import streamlit as st
 
 from groundwork import charts, interchange, reports, ui
 from groundwork.safe import safe_csv_frame
-from groundwork.scoring import explain_dimension, explain_overall, explain_readiness
+from groundwork.scoring import (
+    answer_text,
+    explain_dimension,
+    explain_overall,
+    explain_readiness,
+)
 
 
 def export_json(assessment_id: int) -> str:
@@ -121,9 +126,7 @@ with ui.friendly_errors(), ui.store() as s:
                     "Question": q.id,
                     "Dimension": q.dimension,
                     "Text": levels[q.id].text,
-                    "Answer": {"na": "N/A", "unknown": "Don't know", None: "—"}.get(
-                        q.answer, str(q.answer)
-                    ),  # type: ignore[arg-type]
+                    "Answer": "—" if q.answer is None else str(answer_text(q.answer)),
                     "Target": q.target,
                     "Gap": "" if q.gap is None else str(q.gap),
                     "Floor": "" if q.floor is None else str(q.floor),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
-from groundwork.scoring import Scorecard, score
+from groundwork.scoring import Scorecard, answer_text, score
 from groundwork.store import Assessment, Store
 
 
@@ -194,7 +194,7 @@ def answer_rows(rnd: Round) -> list[dict]:
                 "question": q.id,
                 "dimension": q.dimension,
                 "text": rnd.rubric.question(q.id).text,
-                "answer": {None: "", "na": "N/A", "unknown": "Don't know"}.get(q.answer, q.answer),  # type: ignore[arg-type]
+                "answer": "" if q.answer is None else answer_text(q.answer),
                 "confidence": given.confidence if given and given.confidence else "",
                 "evidence": given.evidence if given else "",
                 "notes": given.notes if given else "",

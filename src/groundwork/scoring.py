@@ -46,6 +46,25 @@ def as_answer(value: AnswerLike) -> Answer:
     return value if isinstance(value, Answer) else Answer(value)
 
 
+def answer_text(value: int | str | None) -> int | str | None:
+    """How an answer reads to people: the level, "N/A" or "Don't know" (None: unanswered)."""
+    return {NA: "N/A", UNKNOWN: "Don't know"}.get(value, value)  # type: ignore[arg-type]
+
+
+def carry_answers(rubric: Rubric, answers: Mapping[str, Answer]) -> dict[str, Answer]:
+    """Answers keyed by this rubric's question ids, following ``replaces`` from older
+    versions and dropping levels the scale no longer has (as a pre-filled round does)."""
+    out: dict[str, Answer] = {}
+    for q in rubric.questions:
+        for old_id in (q.id, *q.replaces):
+            if old_id in answers:
+                a = answers[old_id]
+                if not (isinstance(a.value, int) and a.value not in rubric.levels):
+                    out[q.id] = a
+                break
+    return out
+
+
 @dataclass(frozen=True)
 class QuestionScore:
     id: str

@@ -24,7 +24,7 @@ from sqlite_utils import Database, Migrations
 from sqlite_utils.db import NotFoundError
 
 from groundwork.rubric import Rubric, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers
 
 DEFAULT_PATH = Path("data") / "groundwork.db"
 ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
@@ -576,28 +576,20 @@ class Store:
 
     def _prefill(self, aid: int, pid: int, source_id: int, rubric: Rubric, who: str) -> None:
         """Copy the answers of an earlier round, following ``replaces`` across versions."""
-        old = self.answers(source_id)
-        rows = []
-        for q in rubric.questions:
-            for old_id in (q.id, *q.replaces):
-                if old_id in old:
-                    a = old[old_id]
-                    if isinstance(a.value, int) and a.value not in rubric.levels:
-                        break
-                    rows.append(
-                        {
-                            "assessment_id": aid,
-                            "participant_id": pid,
-                            "question_id": q.id,
-                            "value": _encode(a.value),
-                            "confidence": a.confidence,
-                            "evidence": a.evidence,
-                            "notes": a.notes,
-                            "answered_by": who,
-                            "answered_at": now(),
-                        }
-                    )
-                    break
+        rows = [
+            {
+                "assessment_id": aid,
+                "participant_id": pid,
+                "question_id": qid,
+                "value": _encode(a.value),
+                "confidence": a.confidence,
+                "evidence": a.evidence,
+                "notes": a.notes,
+                "answered_by": who,
+                "answered_at": now(),
+            }
+            for qid, a in carry_answers(rubric, self.answers(source_id)).items()
+        ]
         if rows:
             self.db["answers"].insert_all(rows)
 

@@ -32,7 +32,7 @@ from groundwork.excel.common import (
 from groundwork.reports import history, load_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
-from groundwork.scoring import NA, UNKNOWN
+from groundwork.scoring import answer_text
 from groundwork.store import ROADMAP_STATUSES, Store
 
 KIND = "roadmap"
@@ -65,11 +65,6 @@ ROADMAP_HEADERS: list[tuple[str, float]] = [
     ("Status", 13),
     ("Notes", 26),
 ]
-
-
-def answer_text(value: int | str | None) -> Any:
-    """How an answer reads in a workbook: the level, "N/A" or "Don't know"."""
-    return {NA: "N/A", UNKNOWN: "Don't know", None: None}.get(value, value)  # type: ignore[arg-type]
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -33,7 +33,7 @@ from groundwork.excel import questionnaire as qbook
 from groundwork.excel.common import FORMAT_VERSION, META_SHEET, WorkbookError, WorkbookProblem
 from groundwork.reports import roadmap_view
 from groundwork.rubric import RUBRICS_DIR, Rubric, RubricError, load_rubric
-from groundwork.scoring import Answer, score
+from groundwork.scoring import Answer, answer_text, score
 from groundwork.store import ROADMAP_STATUSES, Store, StoreError
 
 MAX_BYTES = 5 * 1024 * 1024  # compressed upload
@@ -291,7 +291,7 @@ class QuestionnairePreview:
             out.append(
                 {
                     "question": q.id,
-                    "answer": roadmap_book.answer_text(a.value) if a else None,
+                    "answer": answer_text(a.value) if a else None,
                     "confidence": a.confidence if a else None,
                     "evidence": a.evidence if a else "",
                     "notes": a.notes if a else "",

@@ -28,9 +28,8 @@ from groundwork.excel.common import (
     print_setup,
     to_bytes,
 )
-from groundwork.excel.export import answer_text
 from groundwork.rubric import Rubric
-from groundwork.scoring import Answer
+from groundwork.scoring import Answer, answer_text, carry_answers
 
 KIND = "questionnaire"
 SHEET = "Questionnaire"
@@ -41,20 +40,6 @@ NA_CHOICE, UNKNOWN_CHOICE = "N/A", "Don't know"
 ID_HEADER, ANSWER_HEADER = "Question ID", "Your answer"
 CONFIDENCE_HEADER, EVIDENCE_HEADER, NOTES_HEADER = "Confidence (1-5)", "Evidence", "Notes"
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
-
-
-def carry_answers(rubric: Rubric, answers: Mapping[str, Answer]) -> dict[str, Answer]:
-    """Answers keyed by this rubric's question ids, following ``replaces`` from older
-    versions and dropping levels the scale no longer has (as a pre-filled round does)."""
-    out: dict[str, Answer] = {}
-    for q in rubric.questions:
-        for old_id in (q.id, *q.replaces):
-            if old_id in answers:
-                a = answers[old_id]
-                if not (isinstance(a.value, int) and a.value not in rubric.levels):
-                    out[q.id] = a
-                break
-    return out
 
 
 def questionnaire_workbook(
