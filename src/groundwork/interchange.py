@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from groundwork.rubric import RubricError, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, Answer, validate_answers
+from groundwork.scoring import NA, UNKNOWN, Answer, check_stage_and_tier, validate_answers
 from groundwork.store import ROADMAP_STATUSES, Store, now
 
 FORMAT = "groundwork.assessment"
@@ -167,10 +167,10 @@ def read_document(text: str | bytes) -> AssessmentDoc:
             problems.append(
                 f"roadmap.{i}: status '{item.status}' is not one of {', '.join(ROADMAP_STATUSES)}"
             )
-    if doc.round.stage not in rubric.stage_ids:
-        problems.append(f"round.stage: unknown stage '{doc.round.stage}'")
-    if doc.round.tier not in rubric.tier_ids:
-        problems.append(f"round.tier: unknown tier '{doc.round.tier}'")
+    try:
+        check_stage_and_tier(rubric, doc.round.stage, doc.round.tier)
+    except ValueError as exc:
+        problems.append(f"round: {exc}")
     if problems:
         raise InterchangeError(problems)
     return doc

@@ -24,7 +24,7 @@ from sqlite_utils import Database, Migrations
 from sqlite_utils.db import NotFoundError
 
 from groundwork.rubric import Rubric, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers
+from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
 
 DEFAULT_PATH = Path("data") / "groundwork.db"
 ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
@@ -536,10 +536,7 @@ class Store:
         prefill_from: int | None = None,
         created_at: str | None = None,
     ) -> int:
-        if stage not in rubric.stage_ids:
-            raise StoreError(f"unknown stage '{stage}'")
-        if tier not in rubric.tier_ids:
-            raise StoreError(f"unknown tier '{tier}'")
+        _check_stage_and_tier(rubric, stage, tier)
         self.scope_row(scope_id)
         self.save_rubric(rubric)
         with self.write() as db:
@@ -670,10 +667,9 @@ class Store:
             if current.final:
                 raise StoreError("this round is final: start a new round to change it")
             rubric = self.rubric(current.rubric_sha256)
-            if fields.get("stage", current.stage) not in rubric.stage_ids:
-                raise StoreError(f"unknown stage '{fields['stage']}'")
-            if fields.get("tier", current.tier) not in rubric.tier_ids:
-                raise StoreError(f"unknown tier '{fields['tier']}'")
+            _check_stage_and_tier(
+                rubric, fields.get("stage", current.stage), fields.get("tier", current.tier)
+            )
             if "label" in fields:
                 fields["label"] = _required(fields["label"], "round name")
             for key, value in fields.items():
@@ -910,6 +906,13 @@ def _scope(row: dict) -> Scope:
         row["stage"],
         row["tier"],
     )
+
+
+def _check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:
+    try:
+        check_stage_and_tier(rubric, stage, tier)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _required(text: str, what: str) -> str:

@@ -514,10 +514,6 @@ def import_questionnaire(
 ) -> int:
     """Write a previewed questionnaire as a new round of ``scope_id``; returns its id."""
     rubric = preview.rubric
-    if stage not in rubric.stage_ids:
-        raise StoreError(f"unknown stage '{stage}' (stages: {', '.join(rubric.stage_ids)})")
-    if tier not in rubric.tier_ids:
-        raise StoreError(f"unknown tier '{tier}' (tiers: {', '.join(rubric.tier_ids)})")
     return store.import_round(
         scope_id,
         rubric,
