@@ -4,7 +4,7 @@ as it is given, and the round and dimension travel in the URL so a reload resume
 import pandas as pd
 import streamlit as st
 
-from groundwork import excel, interchange, ui
+from groundwork import excel, interchange, reports, ui
 from groundwork.scoring import NA, UNKNOWN
 from groundwork.store import Store
 
@@ -65,7 +65,6 @@ def start_form(s: Store) -> None:
         format_func=names.get,
         index=ids.index(wanted) if wanted in ids else 0,
     )
-    scope = s.scope(scope_id)
     rounds = s.assessments(scope_id)
 
     drafts = [a for a in rounds if not a.final]
@@ -79,24 +78,20 @@ def start_form(s: Store) -> None:
                 query_params={"round": str(a.id)},
             )
 
-    stages = rubric.stage_ids
-    default_stage = rubric.next_stage(scope.stage) if scope.stage in stages else None
+    default_stage, default_tier = reports.default_stage_and_tier(s, scope_id, rubric)
     with st.form("start-round"):
         st.markdown("**Start a new round**")
         c1, c2 = st.columns(2)
         stage = c1.selectbox(
             "Target stage: the stage you want to be ready for",
-            stages,
-            index=stages.index(default_stage or scope.stage or stages[0])
-            if (default_stage or scope.stage) in stages
-            else 0,
+            rubric.stage_ids,
+            index=rubric.stage_ids.index(default_stage),
             format_func=lambda x: rubric.stage(x).title,
         )
-        tiers = rubric.tier_ids
         tier = c2.selectbox(
             "Risk tier",
-            tiers,
-            index=tiers.index(scope.tier) if scope.tier in tiers else 0,
+            rubric.tier_ids,
+            index=rubric.tier_ids.index(default_tier),
             format_func=lambda t: rubric.tier(t).title,
         )
         stored = {r["sha256"]: f"{r['title']} {r['version']}" for r in s.rubrics()}
@@ -170,7 +165,7 @@ def offline(s: Store, scope_id: int) -> None:
             open_round(aid)
         return
     preview = excel.preview_questionnaire(s, data, filename=upload.name)
-    stage, tier = excel.default_stage_and_tier(s, scope_id, preview.rubric)
+    stage, tier = reports.default_stage_and_tier(s, scope_id, preview.rubric)
     made_for, made_for_path = preview.made_for
     elsewhere = made_for is not None and made_for != scope_id
     if elsewhere:

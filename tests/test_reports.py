@@ -120,3 +120,15 @@ def test_a_previous_round_on_another_rubric_is_compared_as_it_was_stored(tmp_pat
         card = reports.comparable_card(s, s.assessment(old), "production", "minimal")
         assert (card.stage, card.tier) == ("live", "low")
         assert card.rubric.id == "tiny" and rubric.id != "tiny"
+
+
+def test_a_new_round_aims_where_the_last_one_did_else_one_stage_up(tmp_path):
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    with open_store(tmp_path / "gw.db") as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot", stage="pilot", tier="high")
+        assert reports.default_stage_and_tier(s, bot, rubric) == ("production", "high")
+        s.create_assessment(bot, rubric, "scale", "limited")
+        assert reports.default_stage_and_tier(s, bot, rubric) == ("scale", "limited")
+        unit = s.create_scope(org, "unit", "Claims")
+        assert reports.default_stage_and_tier(s, unit, rubric) == ("production", "minimal")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from groundwork import demo
+from groundwork import demo, reports
 from groundwork.answers import AnswersError, load_answers
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, build_roadmap
 from groundwork.rubric import Rubric, RubricError, json_schema, load_rubric
@@ -269,7 +269,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     from groundwork.excel import (
         WorkbookError,
         apply_roadmap,
-        default_stage_and_tier,
         import_questionnaire,
         preview_questionnaire,
         preview_roadmap,
@@ -301,7 +300,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 raise CommandError("a questionnaire needs --scope NAME: the scope it assesses")
             preview = preview_questionnaire(store, data, filename=path.name, rubric=rubric)
             scope_id = _find_scope(store, args.scope)
-            stage, tier = default_stage_and_tier(store, scope_id, preview.rubric)
+            stage, tier = reports.default_stage_and_tier(store, scope_id, preview.rubric)
             stage, tier = args.stage or stage, args.tier or tier
             for value, known, what in (
                 (stage, preview.rubric.stage_ids, "stage"),

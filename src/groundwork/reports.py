@@ -42,6 +42,22 @@ def comparable_card(store: Store, assessment: Assessment, stage: str, tier: str)
     return load_round(store, assessment.id, stage, tier).card
 
 
+def default_stage_and_tier(store: Store, scope_id: int, rubric: Rubric) -> tuple[str, str]:
+    """What a new round of a scope aims at: its last round's target stage and tier, else the
+    stage after the scope's current one (or the rubric's second stage) and the scope's tier."""
+    rounds = store.assessments(scope_id)
+    if rounds and rounds[-1].stage in rubric.stage_ids and rounds[-1].tier in rubric.tier_ids:
+        return rounds[-1].stage, rounds[-1].tier
+    scope = store.scope(scope_id)
+    ids = rubric.stage_ids
+    if scope.stage in ids:
+        stage = rubric.next_stage(scope.stage) or scope.stage
+    else:
+        stage = ids[1] if len(ids) > 1 else ids[0]
+    tier = scope.tier if scope.tier in rubric.tier_ids else rubric.tier_ids[0]
+    return stage, tier
+
+
 def previous_round(store: Store, assessment: Assessment) -> Assessment | None:
     earlier = [
         x

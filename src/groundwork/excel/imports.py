@@ -526,21 +526,6 @@ def import_questionnaire(
     )
 
 
-def default_stage_and_tier(store: Store, scope_id: int, rubric: Rubric) -> tuple[str, str]:
-    """The scope's last round's target and tier, else the stage after its current one."""
-    rounds = store.assessments(scope_id)
-    if rounds and rounds[-1].stage in rubric.stage_ids and rounds[-1].tier in rubric.tier_ids:
-        return rounds[-1].stage, rounds[-1].tier
-    scope = store.scope(scope_id)
-    stage = (
-        rubric.next_stage(scope.stage) or scope.stage
-        if scope.stage in rubric.stage_ids
-        else ("production" if "production" in rubric.stage_ids else rubric.stage_ids[0])
-    )
-    tier = scope.tier if scope.tier in rubric.tier_ids else rubric.tier_ids[0]
-    return stage, tier
-
-
 # ---------------------------------------------------------------------------------
 # Roadmap re-import
 # ---------------------------------------------------------------------------------
@@ -773,7 +758,6 @@ __all__ = [
     "RoadmapDiff",
     "apply_roadmap",
     "check_package",
-    "default_stage_and_tier",
     "import_questionnaire",
     "preview_questionnaire",
     "preview_roadmap",
