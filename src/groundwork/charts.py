@@ -52,7 +52,15 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
         )
     fig.add_trace(trace([d.score for d in card.dimensions], "Current", CURRENT, True))
     fig.update_layout(
-        polar={"radialaxis": {"range": [card.rubric.min_level, card.rubric.max_level], "dtick": 1}},
+        polar={
+            "radialaxis": {
+                "range": [card.rubric.min_level, card.rubric.max_level],
+                "dtick": 1,
+                "gridcolor": "rgba(128,128,128,0.35)",
+            },
+            "angularaxis": {"gridcolor": "rgba(128,128,128,0.35)"},
+            "bgcolor": "rgba(0,0,0,0)",  # follows the light or dark page
+        },
         legend={"orientation": "h", "y": -0.15},
         margin={"l": 105, "r": 105, "t": 40, "b": 30},
         paper_bgcolor="rgba(0,0,0,0)",
