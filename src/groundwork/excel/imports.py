@@ -238,12 +238,12 @@ def _check_meta(book: _Book, kind: str) -> list[WorkbookProblem]:
     found = book.meta.get("kind")
     if found != kind:
         what = {"roadmap": "a roadmap workbook", "questionnaire": "a questionnaire"}
+        where = {"roadmap": "the Roadmap page", "questionnaire": "the Assess page"}
+        hint = f": upload it on {where[str(found)]}" if str(found) in where else ""
         return [
-            WorkbookProblem(
-                META_SHEET,
-                1,
-                2,
-                f"this is {what.get(str(found), 'another kind of workbook')}, not {what[kind]}",
+            _file_problem(
+                f"this is {what.get(str(found), 'another kind of workbook')}, not {what[kind]}"
+                + hint
             )
         ]
     if str(book.meta.get("format_version")) != FORMAT_VERSION:
