@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import excel, interchange, reports, ui
-from groundwork.scoring import NA, UNKNOWN
+from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
@@ -192,6 +192,13 @@ def offline(s: Store, scope_id: int) -> None:
     )
     st.text(preview.summary(stage, tier))
     rows = pd.DataFrame(preview.rows()).astype(object).fillna("")
+    if rounds:
+        last = carry_answers(preview.rubric, s.answers(rounds[-1].id))
+        rows.insert(
+            2,
+            f"Last round ({rounds[-1].label})",
+            [answer_text(last[q].value) if q in last else "" for q in rows["question"]],
+        )
     st.dataframe(rows, hide_index=True, width="stretch", height="content")
     confirmed = not elsewhere or st.checkbox(f"Yes, import it into {path}", key="imp-anyway")
     if st.button(f"Import as a new round of {path}", type="primary", disabled=not confirmed):
