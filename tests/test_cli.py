@@ -360,3 +360,18 @@ def test_roadmap_rejects_non_positive_numbers(run_cli, tiny_path, tmp_path, opti
     with pytest.raises(SystemExit) as info:
         run_cli("roadmap", tiny_path, answers, option, "0")
     assert info.value.code == 2
+
+
+def test_fail_on_blockers_gives_a_pipeline_an_exit_code(capsys):
+    from pathlib import Path
+
+    from groundwork.cli import NOT_READY, main
+
+    root = Path(__file__).resolve().parents[1]
+    rubric = str(root / "rubrics" / "genai-production.yaml")
+    near = str(root / "examples" / "near-production.csv")  # one blocker for production
+    pilot = str(root / "examples" / "pilot.yaml")  # ready for pilot
+    assert main(["score", rubric, near, "--fail-on-blockers"]) == NOT_READY
+    assert main(["score", rubric, pilot, "--stage", "pilot", "--fail-on-blockers"]) == 0
+    assert main(["score", rubric, near]) == 0
+    capsys.readouterr()

@@ -20,6 +20,9 @@ from groundwork.store import database_path, open_store
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
+NOT_READY = 3  # exit code of `score --fail-on-blockers` when a floor is not met
+
+
 class CommandError(Exception):
     """A problem to print for the user, with no traceback."""
 
@@ -108,7 +111,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         _dump(card.to_dict())
     else:
         print(_score_table(card))
-    return 0
+    return NOT_READY if args.fail_on_blockers and not card.verdict.passed else 0
 
 
 def cmd_roadmap(args: argparse.Namespace) -> int:
@@ -380,10 +383,16 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("rubric")
-        p.add_argument("answers", help="answers as YAML or CSV (see the README)")
+        p.add_argument("answers", help="answers as YAML, CSV or a filled questionnaire .xlsx")
         p.add_argument("--stage", help="target stage (default: production)")
         p.add_argument("--tier", help="risk tier (default: the rubric's first, e.g. minimal)")
         p.add_argument("--json", action="store_true", help="print one JSON document")
+        if name == "score":
+            p.add_argument(
+                "--fail-on-blockers",
+                action="store_true",
+                help=f"exit {NOT_READY} when the verdict is not ready (for pipelines)",
+            )
         if name == "roadmap":
             p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
             p.add_argument("--capacity", type=_positive, help="effort points per wave")
