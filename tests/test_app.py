@@ -197,3 +197,23 @@ def test_a_questionnaire_made_for_another_system_needs_a_confirmation(tmp_path, 
     button.click().run()
     with open_store(db) as s:
         assert len(s.assessments(mine)) == 1 and not s.assessments(other)
+
+
+def test_evidence_typed_before_the_level_is_saved_with_the_first_answer(tmp_path, monkeypatch):
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot")
+        aid = s.create_assessment(system, load_rubric(DEFAULT_RUBRIC), "production", "minimal")
+    at = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    at.text_input(key=f"a{aid}-MON-1-evidence").input("runbook v3").run()
+    with open_store(db) as s:
+        assert "MON-1" not in s.answers(aid)  # nothing to attach it to yet
+    at.radio(key=f"a{aid}-MON-1-level").set_value(2).run()
+    at.text_area(key=f"a{aid}-MON-1-notes").input("since May").run()
+    assert_clean(at)
+    with open_store(db) as s:
+        saved = s.answers(aid)["MON-1"]
+    assert (saved.value, saved.evidence, saved.notes) == (2, "runbook v3", "since May")
