@@ -210,3 +210,13 @@ def test_the_history_sheet_stops_at_the_exported_round(store):
     labels = [row[1].value for row in wb["History"].iter_rows(min_row=2)]
     assert first.label in labels
     assert not {h["label"] for h in later} & set(labels)
+
+
+def test_the_dimensions_sheet_shows_how_each_score_is_reached(store):
+    a = _latest_with_history(store)
+    ws = _book(export_workbook(store, a.id))["Dimensions"]
+    headers = [c.value for c in ws[1]]
+    column = headers.index("How the score is reached") + 1
+    formulas = [ws.cell(r, column) for r in range(2, ws.max_row + 1)]
+    assert formulas and all(c.data_type == "s" for c in formulas)  # text, never a formula
+    assert any(" / (" in c.value and "=" in c.value for c in formulas)

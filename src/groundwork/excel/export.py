@@ -32,7 +32,7 @@ from groundwork.excel.common import (
 from groundwork.reports import history, load_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
-from groundwork.scoring import answer_text
+from groundwork.scoring import answer_text, explain_dimension
 from groundwork.store import ROADMAP_STATUSES, Store
 
 KIND = "roadmap"
@@ -279,6 +279,7 @@ def _dimensions(sheet: Sheet, card: Any, rubric: Rubric) -> int:
         ("Don't know", 10),
         ("Not answered", 10),
         ("Floor", 7),
+        ("How the score is reached", 60),
     ]
     rows = [
         [
@@ -294,11 +295,12 @@ def _dimensions(sheet: Sheet, card: Any, rubric: Rubric) -> int:
             d.unknown,
             d.unanswered,
             d.floor,
+            explain_dimension(card, d.id).formula,
         ]
         for d in card.dimensions
     ]
     first, last = sheet.table(
-        1, headers, rows, formats={4: "0.00", 5: "0.00", 6: "0.00", 7: "0.00"}
+        1, headers, rows, wrap={13}, formats={4: "0.00", 5: "0.00", 6: "0.00", 7: "0.00"}
     )
     if rows:
         span = rubric.max_level - rubric.min_level
