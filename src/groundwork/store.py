@@ -573,18 +573,9 @@ class Store:
 
     def _prefill(self, aid: int, pid: int, source_id: int, rubric: Rubric, who: str) -> None:
         """Copy the answers of an earlier round, following ``replaces`` across versions."""
+        stamp = now()
         rows = [
-            {
-                "assessment_id": aid,
-                "participant_id": pid,
-                "question_id": qid,
-                "value": _encode(a.value),
-                "confidence": a.confidence,
-                "evidence": a.evidence,
-                "notes": a.notes,
-                "answered_by": who,
-                "answered_at": now(),
-            }
+            _answer_row(aid, pid, qid, a, who, stamp)
             for qid, a in carry_answers(rubric, self.answers(source_id)).items()
         ]
         if rows:
@@ -612,18 +603,7 @@ class Store:
             pid = self.participant(aid)
             stamp = created_at or now()
             db["answers"].insert_all(
-                {
-                    "assessment_id": aid,
-                    "participant_id": pid,
-                    "question_id": qid,
-                    "value": _encode(a.value),
-                    "confidence": a.confidence,
-                    "evidence": a.evidence,
-                    "notes": a.notes,
-                    "answered_by": who,
-                    "answered_at": stamp,
-                }
-                for qid, a in answers.items()
+                _answer_row(aid, pid, qid, a, who, stamp) for qid, a in answers.items()
             )
             self._audit(who, "import", "assessment", aid, "answers", None, len(answers))
             if final:
@@ -787,17 +767,13 @@ class Store:
             if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
                 raise StoreError(f"{question_id}: {value!r} is not on the scale")
             kept = old or {}
-            row = {
-                "assessment_id": assessment_id,
-                "participant_id": pid,
-                "question_id": question_id,
-                "value": _encode(value),
-                "confidence": changes.get("confidence", kept.get("confidence")),
-                "evidence": changes.get("evidence", kept.get("evidence")) or "",
-                "notes": changes.get("notes", kept.get("notes")) or "",
-                "answered_by": who,
-                "answered_at": now(),
-            }
+            merged = Answer(
+                value,
+                changes.get("confidence", kept.get("confidence")),
+                changes.get("evidence", kept.get("evidence")) or "",
+                changes.get("notes", kept.get("notes")) or "",
+            )
+            row = _answer_row(assessment_id, pid, question_id, merged, who, now())
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
                 return False
@@ -906,6 +882,21 @@ def _scope(row: dict) -> Scope:
         row["stage"],
         row["tier"],
     )
+
+
+def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str) -> dict:
+    """One row of the answers table."""
+    return {
+        "assessment_id": aid,
+        "participant_id": pid,
+        "question_id": qid,
+        "value": _encode(answer.value),
+        "confidence": answer.confidence,
+        "evidence": answer.evidence or "",
+        "notes": answer.notes or "",
+        "answered_by": who,
+        "answered_at": at,
+    }
 
 
 def _check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:
