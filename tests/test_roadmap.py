@@ -115,7 +115,10 @@ def test_a_dependency_is_pulled_in_across_dimensions(tiny_rubric):
 
 
 def test_a_prerequisite_of_a_gate_step_joins_the_gate(tiny_text):
-    rubric = parse_rubric(tiny_text.replace("questions: {B-1: 2}", "questions: {B-1: 3}"))
+    raised = tiny_text.replace("questions: {B-1: 2}", "questions: {B-1: 3}").replace(
+        "text: Is beta done?", "text: Is beta done?\n        targets: {live: 3}"
+    )
+    rubric = parse_rubric(raised)
     roadmap = build_roadmap(rubric, {"A-1": 2, "A-2": 3, "B-1": 2}, "live", "low")
     assert by_wave(roadmap) == [["A-1@3", "B-1@3"]]
     assert roadmap.waves[0].name == "Clear the gate"

@@ -219,6 +219,7 @@ def test_later_floors_do_not_apply_to_earlier_stages(tiny_rubric):
 def test_the_highest_floor_of_all_stages_so_far_applies(tiny_text):
     text = tiny_text.replace("questions: {A-1: 1}", "questions: {A-1: 1, B-1: 2}")
     text = text.replace("questions: {B-1: 2}\n", "questions: {B-1: 1}\n")
+    text = text.replace("text: Is beta done?", "text: Is beta done?\n        targets: {trial: 2}")
     rubric = parse_rubric(text)
     assert rubric.gates["trial"].questions["B-1"] == 2
     assert rubric.gates["live"].questions["B-1"] == 1

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from groundwork.rubric import Rubric, load_yaml
+from groundwork.rubric import InputError, Rubric, load_yaml
 from groundwork.scoring import NA, UNKNOWN, Answer
 
 NA_WORDS = {"na", "n/a", "not applicable"}
@@ -113,8 +113,8 @@ def parse_answers(
     else:
         try:
             data = load_yaml(text)
-        except yaml.YAMLError as exc:
-            raise AnswersError([f"{source}: YAML syntax error: {exc}"]) from None
+        except InputError as exc:
+            raise AnswersError([f"{source}:{exc.line}: {exc.message}"]) from None
         if isinstance(data, dict) and "answers" in data:
             data = data["answers"]
         if not isinstance(data, dict):

@@ -15,10 +15,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "genai-production.yaml"
@@ -44,101 +54,162 @@ DEFAULT_TIERS = [
 DEFAULT_EFFORTS = {"S": 1, "M": 2, "L": 4}
 
 
+# Limits that keep the work of reading a rubric bounded whatever the file holds.
+MAX_RUBRIC_BYTES = 1_000_000
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 200_000
+MAX_SCALE_LEVELS = 11
+MAX_QUESTIONS = 500
+MAX_TEXT_CHARS = 10_000
+
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s@]+$")]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+EffortName = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\s@]+$")]
+Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Date = Annotated[dt.date, Strict(False)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+    # strict: a rubric says what it means; "2" is not a weight and 1.10 is not a version
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ScaleLevel(_Model):
     """One level of the rubric's scale, e.g. 3 "Defined"."""
 
     level: int
-    label: str
-    meaning: str = ""
+    label: Text
+    meaning: Text = ""
 
 
 class Stage(_Model):
-    id: str
-    title: str
-    description: str = ""
+    id: Id
+    title: Text
+    description: Text = ""
 
 
 class Tier(_Model):
-    """A risk tier; its uplift raises targets, on the listed dimensions or on all."""
+    """A risk tier: its uplift raises targets (on the listed dimensions, or on all), and
+    ``includes`` names lower tiers whose gate floors apply to it as well."""
 
-    id: str
-    title: str
+    id: Id
+    title: Text
     uplift: int = Field(0, ge=0)
-    dimensions: list[str] | None = None
-    description: str = ""
+    dimensions: list[Id] | None = None
+    includes: list[Id] = []
+    description: Text = ""
 
 
-class Gate(_Model):
-    """Floors (minimum levels) that a stage's verdict requires."""
+class Floors(_Model):
+    """Minimum levels on questions and on whole dimensions."""
 
-    questions: dict[str, int] = {}
-    dimensions: dict[str, int] = {}
+    questions: dict[Id, int] = {}
+    dimensions: dict[Id, int] = {}
+
+
+class Gate(Floors):
+    """What a stage's verdict requires: floors for every tier, extra floors per risk tier,
+    and the share of all questions that must be answered with a level."""
+
+    min_answered: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    tiers: dict[Id, Floors] = {}
 
 
 class ReferenceDate(_Model):
-    date: dt.date
-    applies: str
+    date: Date
+    applies: Text
+
+
+class Article(_Model):
+    """One article of a law: whom it binds and from which of the reference's dates."""
+
+    id: Annotated[str, Field(min_length=1, max_length=100)]
+    title: Text
+    binds: list[Text] = Field(min_length=1)
+    applies: Date
+    scope: Text = ""
 
 
 class Reference(_Model):
     """A legal or standard source, with the date its facts were last checked."""
 
-    id: str
-    title: str
-    checked: dt.date
-    url: str = ""
+    id: Id
+    title: Text
+    checked: Date
+    url: Text = ""
     dates: list[ReferenceDate] = []
+    articles: list[Article] = []
 
 
 class Action(_Model):
     """What to do to reach one level of a question."""
 
-    action: str
-    effort: str | int
-    depends_on: list[str] = []
+    action: Text
+    effort: EffortName | PositiveInt
+    depends_on: list[Annotated[str, Field(max_length=200)]] = []
+
+    @field_validator("effort", mode="wrap")
+    @classmethod
+    def _one_effort_message(cls, value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            if _is_int(value) and value <= 0:
+                raise PydanticCustomError(
+                    "effort", "effort points must be greater than 0"
+                ) from None
+            raise PydanticCustomError(
+                "effort",
+                "effort must be one of the rubric's efforts or a whole number of points, got {got}",
+                {"got": repr(value)},
+            ) from None
 
 
 class Crosswalk(_Model):
-    nist_ai_rmf: list[str] = []
-    nist_ai_600_1: list[str] = []
-    eu_ai_act: list[str] = []
-    iso_42001: list[str] = []
+    nist_ai_rmf: list[Text] = []
+    nist_ai_600_1: list[Text] = []
+    eu_ai_act: list[Text] = []
+    iso_42001: list[Text] = []
 
 
 class Question(_Model):
-    id: str
-    text: str
-    why: str = ""
-    weight: float = Field(1.0, gt=0)
-    targets: dict[str, int] = {}
-    levels: dict[int, str]
+    """One question: a description per level, and optionally per level what an assessor
+    looks at (``evidence``) and a number that backs it (``metrics``)."""
+
+    id: Id
+    about: Literal["system", "organisation"] | None = None
+    text: Text
+    why: Text = ""
+    weight: Weight = 1.0
+    targets: dict[Id, int] = {}
+    levels: dict[int, Text]
+    evidence: dict[int, Text] = {}
+    metrics: dict[int, Text] = {}
     actions: dict[int, Action]
     crosswalk: Crosswalk = Crosswalk()
-    replaces: list[str] = []
+    replaces: list[Id] = []
 
 
 class Dimension(_Model):
-    id: str
-    title: str
-    description: str = ""
-    weight: float = Field(1.0, gt=0)
-    targets: dict[str, int]
-    questions: list[Question] = Field(min_length=1)
+    id: Id
+    title: Text
+    description: Text = ""
+    weight: Weight = 1.0
+    targets: dict[Id, int]
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
 
 class Rubric(_Model):
     """A whole rubric. Build one with :func:`load_rubric` or :func:`parse_rubric`."""
 
-    id: str
-    version: str
-    title: str
-    description: str = ""
+    id: Id
+    version: Annotated[str, Field(min_length=1, max_length=50)]
+    title: Text
+    description: Text = ""
     scale: list[ScaleLevel] = Field(
-        default_factory=lambda: [ScaleLevel(**s) for s in DEFAULT_SCALE], min_length=2
+        default_factory=lambda: [ScaleLevel(**s) for s in DEFAULT_SCALE],
+        min_length=2,
+        max_length=MAX_SCALE_LEVELS,
     )
     stages: list[Stage] = Field(
         default_factory=lambda: [Stage(**s) for s in DEFAULT_STAGES], min_length=1
@@ -146,12 +217,16 @@ class Rubric(_Model):
     tiers: list[Tier] = Field(
         default_factory=lambda: [Tier(**t) for t in DEFAULT_TIERS], min_length=1
     )
-    efforts: dict[str, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_EFFORTS))
-    gates: dict[str, Gate] = {}
+    efforts: dict[EffortName, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_EFFORTS))
+    gates: dict[Id, Gate] = {}
     references: list[Reference] = []
     dimensions: list[Dimension] = Field(min_length=1)
 
     _source: str = PrivateAttr(default="")
+    _questions: dict[str, tuple[Question, Dimension]] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._questions = {q.id: (q, d) for d in self.dimensions for q in d.questions}
 
     # -- the scale ---------------------------------------------------------------
     @property
@@ -175,10 +250,7 @@ class Rubric(_Model):
         return [q for d in self.dimensions for q in d.questions]
 
     def question(self, question_id: str) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        return self._questions[question_id][0]
 
     def dimension(self, dimension_id: str) -> Dimension:
         for d in self.dimensions:
@@ -187,10 +259,7 @@ class Rubric(_Model):
         raise KeyError(dimension_id)
 
     def dimension_of(self, question_id: str) -> Dimension:
-        for d in self.dimensions:
-            if any(q.id == question_id for q in d.questions):
-                return d
-        raise KeyError(question_id)
+        return self._questions[question_id][1]
 
     @property
     def stage_ids(self) -> list[str]:
@@ -211,6 +280,16 @@ class Rubric(_Model):
             if t.id == tier_id:
                 return t
         raise KeyError(tier_id)
+
+    def tier_chain(self, tier_id: str) -> list[str]:
+        """The tier and every tier it includes, directly or through others, in order."""
+        chain, todo = [], [tier_id]
+        while todo:
+            current = todo.pop(0)
+            if current not in chain:
+                chain.append(current)
+                todo.extend(self.tier(current).includes)
+        return chain
 
     def next_stage(self, stage_id: str) -> str | None:
         ids = self.stage_ids
@@ -355,11 +434,30 @@ def _pydantic_message(err: dict[str, Any]) -> tuple[Path_, str]:
         return loc, f"missing required key '{loc[-1]}'"
     if kind in ("greater_than", "greater_than_equal") and loc and loc[-1] == "weight":
         return loc, f"weight must be greater than 0 (got {err.get('input')!r})"
-    if kind == "string_type" and isinstance(err.get("input"), bool):
+    got = err.get("input")
+    if kind == "string_type" and isinstance(got, bool):
         return loc, (
-            f"expected text, got {str(err['input']).lower()}: YAML reads yes/no/on/off as "
+            f"expected text, got {str(got).lower()}: YAML reads yes/no/on/off as "
             "true/false, so put the text in quotes"
         )
+    if kind == "string_type" and isinstance(got, int | float):
+        return loc, f"expected text, got the number {got!r}: put it in quotes"
+    if kind in ("int_type", "float_type") and isinstance(got, str):
+        what = "a whole number" if kind == "int_type" else "a number"
+        return loc, f"expected {what}, got the text {got!r}: remove the quotes"
+    if kind == "int_type" and isinstance(got, float):
+        return loc, f"expected a whole number, got {got!r}"
+    if kind == "dict_type":
+        return loc, f"expected a mapping of keys to values, got {type(got).__name__} {got!r}"[:200]
+    if kind == "finite_number":
+        return loc, f"expected a finite number, got {got!r}"
+    if (
+        kind == "string_pattern_mismatch"
+        and loc
+        and loc[-1] in ("id", "[key]")
+        or (kind == "string_pattern_mismatch" and "^[^\\s@]+$" in str(err.get("ctx")))
+    ):
+        return loc, f"an id must be text without spaces or '@', got {got!r}"
     return loc, err["msg"][0].lower() + err["msg"][1:]
 
 
@@ -380,50 +478,80 @@ def _bad_scalar_line(node: yaml.Node | None) -> int:
     return 1
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases: a rubric never needs them, and an
-    alias bomb of a few hundred bytes would otherwise expand to billions of nodes."""
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases (an alias bomb of a few hundred
+    bytes would otherwise expand to billions of nodes), nesting deeper than
+    :data:`MAX_YAML_DEPTH` (the composer recurses) and more than :data:`MAX_YAML_NODES`
+    nodes (each costs memory long before validation could refuse it)."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+
+    def _refuse(self, message: str) -> None:
+        raise yaml.composer.ComposerError(None, None, message, self.peek_event().start_mark)
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                "anchors and aliases (&, *) are not allowed in a rubric",
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
+            self._refuse("anchors and aliases (&, *) are not allowed in a rubric")
+        self._nodes += 1
+        if self._nodes > MAX_YAML_NODES:
+            self._refuse(f"the file has more than {MAX_YAML_NODES:,} values")
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            self._refuse(f"values are nested more than {MAX_YAML_DEPTH} levels deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class InputError(ValueError):
+    """YAML that cannot be read at all, with the line at fault."""
+
+    def __init__(self, line: int, message: str):
+        self.line, self.message = line, message
+        super().__init__(f"line {line}: {message}")
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the data of one YAML document, within the limits above."""
+    if len(text) > MAX_RUBRIC_BYTES:
+        raise InputError(1, f"the file is larger than {MAX_RUBRIC_BYTES:,} characters")
+    loader = _BoundedLoader(text)
+    node = None
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = str(exc.problem)
+        if not message.startswith(("anchors", "the file has", "values are nested")):
+            message = f"YAML syntax error: {message}"
+        raise InputError(mark.line + 1 if mark else 1, message) from None
+    except yaml.reader.ReaderError as exc:  # a control character or broken encoding
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise InputError(line, f"character {exc.character!r} is not allowed in YAML") from None
+    except yaml.YAMLError as exc:
+        raise InputError(1, f"YAML error: {exc}") from None
+    except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
+        raise InputError(_bad_scalar_line(node), f"invalid value: {exc}") from None
+    finally:
+        loader.dispose()
 
 
 def load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` without anchors and aliases, for any YAML a user hands us."""
-    loader = _NoAliasLoader(text)
-    try:
-        return loader.get_single_data()
-    finally:
-        loader.dispose()
+    """``yaml.safe_load`` within the limits above, for any YAML a user hands us."""
+    return _compose(text)[1]
 
 
 def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
     """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem."""
-    loader = _NoAliasLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        message = str(exc.problem)
-        if "aliases" not in message:
-            message = f"YAML syntax error: {message}"
-        raise RubricError([Problem(file, line, message)]) from None
-    except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
-        raise RubricError(
-            [Problem(file, _bad_scalar_line(node), f"invalid value: {exc}")]
-        ) from None
-    finally:
-        loader.dispose()
+        node, data = _compose(text)
+    except InputError as exc:
+        raise RubricError([Problem(file, exc.line, exc.message)]) from None
 
     located = _Located(node)
     problems = [Problem(file, line, msg) for line, msg in _duplicate_keys(node)]
@@ -476,7 +604,9 @@ def json_schema() -> str:
 
 
 # ---------------------------------------------------------------------------------
-# Semantic checks, on the raw data so they run even when pydantic found problems
+# Semantic checks, on the raw data so they run even when pydantic found problems.
+# The data may be any shape at all, so every access is guarded, nothing recurses over
+# it, and nothing allocates by a number it holds.
 # ---------------------------------------------------------------------------------
 
 
@@ -488,41 +618,72 @@ def _items(value: Any) -> list[tuple[int, dict]]:
     )
 
 
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ident(value: Any) -> str | None:
+    """An id as text, or None when it is not one (a list, a mapping, nothing)."""
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _article(entry: Any) -> str:
+    """``"Art. 26(5)"`` → ``"Art. 26"``: the article a crosswalk entry cites."""
+    return re.sub(r"\s*\(.*$", "", str(entry)).strip()
 
 
 def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
     scale = data.get("scale", DEFAULT_SCALE)
     levels = [s.get("level") for _, s in _items(scale)]
-    int_levels = sorted(v for v in levels if _is_int(v))
+    int_levels = sorted({v for v in levels if _is_int(v)})
     for i, s in _items(scale):
         if _is_int(s.get("level")) and levels.count(s["level"]) > 1:
             yield ("scale", i, "level"), f"level {s['level']} appears twice on the scale"
-    if int_levels and int_levels != list(range(int_levels[0], int_levels[-1] + 1)):
+    if len(int_levels) > MAX_SCALE_LEVELS:
+        yield ("scale",), f"a scale has at most {MAX_SCALE_LEVELS} levels"
+        int_levels = []
+    elif int_levels and int_levels[-1] - int_levels[0] != len(int_levels) - 1:
         yield ("scale",), f"the scale's levels must be consecutive, got {int_levels}"
     lo, hi = (int_levels[0], int_levels[-1]) if int_levels else (1, 5)
     span = f"{lo}-{hi}"
 
-    stages = [s.get("id") for _, s in _items(data.get("stages", DEFAULT_STAGES))]
+    stage_items = _items(data.get("stages", DEFAULT_STAGES))
+    stages = [_ident(s.get("id")) for _, s in stage_items]
     tiers = _items(data.get("tiers", DEFAULT_TIERS))
-    efforts = data.get("efforts", DEFAULT_EFFORTS)
-    efforts = efforts if isinstance(efforts, dict) else {}
+    tier_ids = [_ident(t.get("id")) for _, t in tiers]
+    efforts = _mapping(data.get("efforts", DEFAULT_EFFORTS))
     dims = _items(data.get("dimensions"))
-    dim_ids = [d.get("id") for _, d in dims]
-    questions = {q.get("id"): (di, qi, q) for di, d in dims for qi, q in _items(d.get("questions"))}
-
-    yield from _duplicates(("stages",), _items(data.get("stages", DEFAULT_STAGES)), "stage")
-    yield from _duplicates(("tiers",), tiers, "tier")
-    yield from _duplicates(("dimensions",), dims, "dimension")
+    dim_ids = [_ident(d.get("id")) for _, d in dims]
     all_questions = [
         (("dimensions", di, "questions", qi), q)
         for di, d in dims
         for qi, q in _items(d.get("questions"))
     ]
-    seen: dict[Any, int] = {}
+    questions: dict[str, tuple[int, int, dict]] = {}
+    for (_, di, _, qi), q in all_questions:
+        qid = _ident(q.get("id"))
+        if qid is not None and qid not in questions:
+            questions[qid] = (di, qi, q)
+    if len(all_questions) > MAX_QUESTIONS:
+        yield ("dimensions",), f"a rubric has at most {MAX_QUESTIONS} questions"
+        return
+
+    yield from _duplicates(("stages",), stage_items, "stage")
+    yield from _duplicates(("tiers",), tiers, "tier")
+    yield from _duplicates(("dimensions",), dims, "dimension")
+    seen: dict[str, int] = {}
     for path, q in all_questions:
-        qid = q.get("id")
+        qid = _ident(q.get("id"))
+        if qid is None:
+            continue
         seen[qid] = seen.get(qid, 0) + 1
         if seen[qid] == 2 or (seen[qid] == 1 and qid in dim_ids):
             yield path + ("id",), f"duplicate id '{qid}'"
@@ -536,23 +697,34 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
             return
         for stage, value in targets.items():
             if stage not in stages:
-                yield path + (stage,), f"unknown stage '{stage}' (stages: {', '.join(stages)})"
+                yield path + (stage,), f"unknown stage '{stage}' (stages: {_names(stages)})"
             yield from in_scale(path + (stage,), value, "target")
         if require_all:
             for stage in stages:
-                if stage not in targets:
+                if stage is not None and stage not in targets:
                     yield path, f"no target for stage '{stage}'"
 
     for ti, t in tiers:
-        for j, dim in enumerate(t.get("dimensions") or []):
+        for j, dim in enumerate(_list(t.get("dimensions"))):
             if dim not in dim_ids:
                 yield ("tiers", ti, "dimensions", j), f"unknown dimension '{dim}'"
+        for j, other in enumerate(_list(t.get("includes"))):
+            if other not in tier_ids:
+                yield ("tiers", ti, "includes", j), f"unknown tier '{other}'"
+    yield from _tier_cycles(tiers)
+
+    def check_keys_on_scale(path: Path_, value: Any, what: str) -> Iterator:
+        for level in _mapping(value):
+            if _is_int(level) and int_levels and level not in int_levels:
+                yield path + (level,), f"{what} for level {level}, which is not on the scale {span}"
 
     for di, d in dims:
         yield from check_targets(("dimensions", di, "targets"), d.get("targets"), True)
         for qi, q in _items(d.get("questions")):
             qpath: Path_ = ("dimensions", di, "questions", qi)
             yield from check_targets(qpath + ("targets",), q.get("targets"), False)
+            yield from check_keys_on_scale(qpath + ("evidence",), q.get("evidence"), "evidence")
+            yield from check_keys_on_scale(qpath + ("metrics",), q.get("metrics"), "a metric")
             qlevels = q.get("levels")
             if isinstance(qlevels, dict) and int_levels:
                 keys = {k for k in qlevels if _is_int(k)}
@@ -578,17 +750,12 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                     continue
                 apath = qpath + ("actions", level)
                 effort = action.get("effort")
-                if isinstance(effort, str) and not effort.isdigit() and effort not in efforts:
+                if isinstance(effort, str) and effort not in efforts:
                     yield (
                         apath + ("effort",),
-                        (f"unknown effort '{effort}' (efforts: {', '.join(map(str, efforts))})"),
+                        f"unknown effort '{effort}' (efforts: {_names(efforts)})",
                     )
-                elif (_is_int(effort) or (isinstance(effort, str) and effort.isdigit())) and int(
-                    effort
-                ) <= 0:
-                    yield apath + ("effort",), "effort points must be greater than 0"
-                deps = action.get("depends_on") or []
-                for k, dep in enumerate(deps if isinstance(deps, list) else []):
+                for k, dep in enumerate(_list(action.get("depends_on"))):
                     try:
                         target, dep_level = parse_dependency(dep)
                     except ValueError as exc:
@@ -605,55 +772,149 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                             ),
                         )
 
-    gates = data.get("gates")
-    if isinstance(gates, dict):
-        for stage, gate in gates.items():
-            if stage not in stages:
-                yield ("gates", stage), f"unknown stage '{stage}' (stages: {', '.join(stages)})"
-            if not isinstance(gate, dict):
-                continue
-            for qid, floor in (gate.get("questions") or {}).items():
-                path = ("gates", stage, "questions", qid)
-                if qid not in questions:
-                    yield path, f"gate on unknown question '{qid}'"
-                yield from in_scale(path, floor, "floor")
-            for did, floor in (gate.get("dimensions") or {}).items():
-                path = ("gates", stage, "dimensions", did)
-                if did not in dim_ids:
-                    yield path, f"gate on unknown dimension '{did}'"
-                    continue
-                yield from in_scale(path, floor, "floor")
-                targets = dims[dim_ids.index(did)][1].get("targets")
-                target = targets.get(stage) if isinstance(targets, dict) else None
-                if _is_int(floor) and _is_int(target) and floor > target:
-                    yield path, (f"floor {floor} for '{did}' is above its {stage} target {target}")
+    gates = _mapping(data.get("gates"))
+    for stage, gate in gates.items():
+        if stage not in stages:
+            yield ("gates", stage), f"unknown stage '{stage}' (stages: {_names(stages)})"
+        if not isinstance(gate, dict):
+            continue
+        yield from _check_floors(("gates", stage), gate, questions, dim_ids, in_scale)
+        for tier, floors in _mapping(gate.get("tiers")).items():
+            path = ("gates", stage, "tiers", tier)
+            if tier not in tier_ids:
+                yield path, f"unknown tier '{tier}' (tiers: {_names(tier_ids)})"
+            yield from _check_floors(path, _mapping(floors), questions, dim_ids, in_scale)
+    yield from _floors_above_targets(stages, gates, dims, questions, (lo, hi))
+    yield from _articles(data, all_questions)
 
     if int_levels:
         yield from _cycles(questions, int_levels)
 
 
+def _names(ids: Any) -> str:
+    return ", ".join(str(i) for i in ids if i is not None)
+
+
+def _check_floors(
+    path: Path_, floors: dict, questions: dict, dim_ids: list, in_scale: Any
+) -> Iterator[tuple[Path_, str]]:
+    for key, what in (("questions", "question"), ("dimensions", "dimension")):
+        value = floors.get(key)
+        known = questions if key == "questions" else dim_ids
+        for ident, floor in _mapping(value).items():
+            if ident not in known:
+                yield path + (key, ident), f"gate on unknown {what} '{ident}'"
+                continue
+            yield from in_scale(path + (key, ident), floor, "floor")
+
+
+def _floors_above_targets(
+    stages: list, gates: dict, dims: list, questions: dict, scale: tuple[int, int]
+) -> Iterator[tuple[Path_, str]]:
+    """A stage's own floor (cumulative over earlier stages) above its target for that
+    stage contradicts the rubric: the target would say "done" below what the gate needs."""
+    question_floor: dict[str, tuple[int, Any]] = {}
+    dimension_floor: dict[str, tuple[int, Any]] = {}
+    dim_targets = {_ident(d.get("id")): _mapping(d.get("targets")) for _, d in dims}
+    by_index = dict(dims)
+    for stage in stages:
+        gate = _mapping(gates.get(stage))
+        for floors, key in ((question_floor, "questions"), (dimension_floor, "dimensions")):
+            for ident, floor in _mapping(gate.get(key)).items():
+                if _is_int(floor) and floor > floors.get(ident, (floor - 1, None))[0]:
+                    floors[ident] = (floor, stage)
+        for did, (floor, where) in dimension_floor.items():
+            target = dim_targets.get(did, {}).get(stage)
+            if _is_int(target) and scale[0] <= target < floor <= scale[1]:
+                yield (
+                    ("gates", where, "dimensions", did),
+                    (f"floor {floor} for '{did}' is above its {stage} target {target}"),
+                )
+        for qid, (floor, where) in question_floor.items():
+            if qid not in questions:
+                continue
+            di, _, q = questions[qid]
+            target = _mapping(q.get("targets")).get(stage)
+            if target is None:
+                target = dim_targets.get(_ident(by_index[di].get("id")), {}).get(stage)
+            if _is_int(target) and scale[0] <= target < floor <= scale[1]:
+                yield (
+                    ("gates", where, "questions", qid),
+                    (
+                        f"floor {floor} for '{qid}' is above its {stage} target {target}: raise "
+                        "the target or lower the floor"
+                    ),
+                )
+
+
+def _articles(data: dict, all_questions: list) -> Iterator[tuple[Path_, str]]:
+    """Articles cited in crosswalks are listed, with whom they bind and from when, in a
+    reference that lists articles; each article applies from one of its dated entries."""
+    listed: set[str] = set()
+    for ri, ref in _items(data.get("references")):
+        dates = {d.get("date") for _, d in _items(ref.get("dates"))}
+        for ai, art in _items(ref.get("articles")):
+            listed.add(str(art.get("id")))
+            applies = art.get("applies")
+            if isinstance(applies, dt.date) and applies not in dates:
+                yield (
+                    ("references", ri, "articles", ai, "applies"),
+                    (
+                        f"{art.get('id')} applies from {applies}, which is not one of this "
+                        "reference's dates"
+                    ),
+                )
+    if not listed:
+        return
+    for path, q in all_questions:
+        cited = _list(_mapping(q.get("crosswalk")).get("eu_ai_act"))
+        for k, entry in enumerate(cited):
+            if _article(entry) not in listed:
+                yield (
+                    path + ("crosswalk", "eu_ai_act", k),
+                    (f"{entry} is not among the articles listed in references"),
+                )
+
+
 def _duplicates(path: Path_, items: list[tuple[int, dict]], what: str) -> Iterator:
-    seen: set[Any] = set()
+    seen: set[str] = set()
     for i, item in items:
-        ident = item.get("id")
+        ident = _ident(item.get("id"))
+        if ident is None:
+            continue
         if ident in seen:
             yield path + (i, "id"), f"duplicate {what} id '{ident}'"
         seen.add(ident)
 
 
+def _tier_cycles(tiers: list[tuple[int, dict]]) -> Iterator[tuple[Path_, str]]:
+    includes = {_ident(t.get("id")): (i, _list(t.get("includes"))) for i, t in tiers}
+    for tid, (i, _) in includes.items():
+        todo, reached = list(includes[tid][1]), set()
+        while todo:
+            other = todo.pop()
+            if other == tid:
+                yield ("tiers", i, "includes"), f"tier '{tid}' includes itself"
+                break
+            if isinstance(other, str) and other not in reached and other in includes:
+                reached.add(other)
+                todo.extend(includes[other][1])
+
+
 def _cycles(questions: dict, levels: list[int]) -> Iterator[tuple[Path_, str]]:
-    """Dependency cycles over (question, level) steps, one problem per cycle."""
+    """Dependency cycles over (question, level) steps, one problem per cycle. Iterative:
+    a chain of thousands of steps must not exhaust the stack."""
     reachable = set(levels[1:])
     edges: dict[tuple[str, int], list[tuple[tuple[str, int], Path_]]] = {}
     for qid, (di, qi, q) in questions.items():
-        actions = q.get("actions") if isinstance(q.get("actions"), dict) else {}
-        for level in reachable:
+        actions = _mapping(q.get("actions"))
+        for level in sorted(reachable):
             out = edges.setdefault((qid, level), [])
             if level - 1 in reachable:
                 out.append(((qid, level - 1), ()))
             action = actions.get(level)
             deps = action.get("depends_on") if isinstance(action, dict) else None
-            for k, dep in enumerate(deps if isinstance(deps, list) else []):
+            for k, dep in enumerate(_list(deps)):
                 try:
                     target = parse_dependency(dep)
                 except ValueError:
@@ -663,16 +924,27 @@ def _cycles(questions: dict, levels: list[int]) -> Iterator[tuple[Path_, str]]:
                     out.append((target, path))
 
     state: dict[tuple[str, int], int] = {}
-    stack: list[tuple[tuple[str, int], Path_]] = []
     reported: set[frozenset] = set()
-
-    def visit(node: tuple[str, int]) -> Iterator[tuple[Path_, str]]:
-        state[node] = 1
-        for nxt, path in edges.get(node, []):
-            stack.append((node, path))
+    for root in sorted(edges, key=lambda n: (str(n[0]), n[1])):
+        if root in state:
+            continue
+        state[root] = 1
+        stack: list[tuple[tuple[str, int], int]] = [(root, 0)]  # node, next edge index
+        trail: list[tuple[tuple[str, int], Path_]] = []  # edges taken to reach the top
+        while stack:
+            node, index = stack[-1]
+            out = edges.get(node, [])
+            if index == len(out):
+                state[node] = 2
+                stack.pop()
+                if trail:
+                    trail.pop()
+                continue
+            stack[-1] = (node, index + 1)
+            nxt, path = out[index]
             if state.get(nxt) == 1:
-                start = next(i for i, (n, _) in enumerate(stack) if n == nxt)
-                cycle = stack[start:]
+                start = next((i for i, (n, _) in enumerate(trail) if n == nxt), len(trail))
+                cycle = [*trail[start:], (node, path)]
                 key = frozenset(n for n, _ in cycle)
                 if key not in reported:
                     reported.add(key)
@@ -680,10 +952,6 @@ def _cycles(questions: dict, levels: list[int]) -> Iterator[tuple[Path_, str]]:
                     names = " -> ".join(f"{q}@{lv}" for (q, lv), _ in cycle)
                     yield where, f"dependency cycle: {names} -> {nxt[0]}@{nxt[1]}"
             elif nxt not in state:
-                yield from visit(nxt)
-            stack.pop()
-        state[node] = 2
-
-    for node in sorted(edges, key=lambda n: (str(n[0]), n[1])):
-        if node not in state:
-            yield from visit(node)
+                state[nxt] = 1
+                trail.append((node, path))
+                stack.append((nxt, 0))
