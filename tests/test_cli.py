@@ -158,7 +158,10 @@ def test_score_json_for_near_production(run_cli, default_rubric_path, near_produ
     assert document["verdict"]["pass"] is False
     (blocker,) = document["verdict"]["blockers"]
     assert (blocker["question"], blocker["level"], blocker["required"]) == ("ORG-2", 2, 3)
-    assert blocker["reason"] == "ORG-2 is at level 2, below the floor of 3"
+    assert (
+        blocker["reason"] == "ORG-2 is at level 2, below the floor of 3 set by the production gate"
+    )
+    assert blocker["rule"] == "stage floor"
 
 
 def test_score_stage_and_tier_options(run_cli, tiny_path, tmp_path):

@@ -24,7 +24,7 @@ from strategies import PROPERTY, RUBRIC_FILES, RUBRICS, answer_sets, rubric_name
 from groundwork.cli import main
 from groundwork.roadmap import Roadmap, build_roadmap
 from groundwork.rubric import Rubric, parse_dependency, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, score
+from groundwork.scoring import COVERAGE, NA, NA_WITHOUT_REASON, UNKNOWN, Answer, score
 
 ZERO = {"A-1": 0, "A-2": 0, "B-1": 0}
 START = dt.date(2027, 1, 4)
@@ -68,10 +68,18 @@ def test_nothing_to_do_means_no_waves(tiny_rubric):
 
 
 def test_na_questions_get_no_steps_and_satisfy_dependencies(tiny_rubric):
-    roadmap = build_roadmap(tiny_rubric, {"A-1": 0, "A-2": 0, "B-1": NA}, "live", "low")
+    na = Answer(NA, notes="There is no beta in this system")
+    roadmap = build_roadmap(tiny_rubric, {"A-1": 0, "A-2": 0, "B-1": na}, "live", "low")
     assert not any(i.question == "B-1" for i in roadmap.items)
     items = {i.id: i for i in roadmap.items}
     assert items["A-2@2"].depends_on == ("A-2@1",)  # the B-1@2 prerequisite does not apply
+
+
+def test_na_without_a_reason_on_a_gated_question_asks_for_one(tiny_rubric):
+    roadmap = build_roadmap(tiny_rubric, {"A-1": 2, "A-2": 2, "B-1": NA}, "live", "low")
+    (item,) = [i for i in roadmap.items if i.question == "B-1"]
+    assert item.id == "B-1@assess" and item.blocker
+    assert item.action.startswith("Record why B-1 does not apply")
 
 
 def test_unanswered_ungated_questions_get_no_steps(tiny_rubric):
@@ -164,7 +172,7 @@ def test_a_dependency_on_an_unknown_question_waits_for_its_assessment(default_ru
 
 def test_gated_dimension_with_nothing_answered_is_assessed_first(tiny_rubric):
     """Dimension A's live floor cannot be judged until one of its questions is known."""
-    answers = {"A-1": NA, "A-2": UNKNOWN, "B-1": 2}
+    answers = {"A-1": Answer(NA, notes="No alpha"), "A-2": UNKNOWN, "B-1": 2}
     assert not score(tiny_rubric, answers, "live", "low").verdict.passed
     roadmap = build_roadmap(tiny_rubric, answers, "live", "low")
     assert by_wave(roadmap)[0] == ["A-2@assess"]
@@ -304,8 +312,14 @@ def test_every_gap_has_its_steps(name, data):
                 assert (step.question, step.from_level, step.to_level) == (q.id, level - 1, level)
         if q.answer == UNKNOWN:
             assert f"{q.id}@assess" in items
-        if q.answer == NA:
-            assert not any(i.question == q.id for i in roadmap.items)
+        if q.answer == NA:  # nothing to climb; without a reason, a gate asks for one
+            steps = {i.id for i in roadmap.items if i.question == q.id}
+            silent = any(
+                b.rule == NA_WITHOUT_REASON and b.question in (q.id, None)
+                for b in card.verdict.blockers
+                if b.dimension == q.dimension
+            )
+            assert steps == ({f"{q.id}@assess"} if silent else set())
     for item in roadmap.items:
         if item.to_level is not None:
             assert item.id == f"{item.question}@{item.to_level}"
@@ -336,7 +350,11 @@ def test_waves_respect_capacity_and_put_the_gate_first(name, data):
         assert len(phases) == len(set(phases))
     gate = {(i.question, i.dimension) for i in roadmap.items if i.blocker}
     for blocker in card.verdict.blockers:
-        if blocker.question:
+        if blocker.rule == COVERAGE:  # answering what is not known yet comes first
+            for q in card.questions:
+                if q.answer != NA and q.level is None:
+                    assert (q.id, q.dimension) in gate
+        elif blocker.question:
             assert any(q == blocker.question for q, _ in gate), blocker.reason
         elif any(answers.get(q.id) != NA for q in rubric.dimension(blocker.dimension).questions):
             # (a dimension answered N/A throughout has nothing left to do)

@@ -168,16 +168,26 @@ def test_unanswered_gated_question_is_a_blocker(tiny_rubric):
     assert "not answered" in card.verdict.blockers[0].reason
 
 
-def test_na_on_a_gated_question_is_not_a_blocker(tiny_rubric):
-    card = score(tiny_rubric, {"A-1": 2, "A-2": 2, "B-1": NA}, "live", "low")
+def test_na_with_a_reason_on_a_gated_question_is_not_a_blocker(tiny_rubric):
+    reasoned = Answer(NA, notes="Beta is not built in this system")
+    card = score(tiny_rubric, {"A-1": 2, "A-2": 2, "B-1": reasoned}, "live", "low")
     assert card.verdict.passed
+
+
+def test_na_without_a_reason_on_a_gated_question_is_a_blocker(tiny_rubric):
+    for silent in (NA, Answer(NA, notes="  ")):
+        card = score(tiny_rubric, {"A-1": 2, "A-2": 2, "B-1": silent}, "live", "low")
+        (blocker,) = card.verdict.blockers
+        assert (blocker.question, blocker.rule) == ("B-1", "N/A without reason")
+        assert "without a reason" in blocker.reason
 
 
 def test_question_below_its_floor_is_a_blocker(tiny_rubric):
     card = score(tiny_rubric, {"A-1": 2, "A-2": 2, "B-1": 1}, "live", "low")
     (blocker,) = card.verdict.blockers
     assert (blocker.question, blocker.level, blocker.required) == ("B-1", 1, 2)
-    assert blocker.reason == "B-1 is at level 1, below the floor of 2"
+    assert blocker.reason == "B-1 is at level 1, below the floor of 2 set by the live gate"
+    assert blocker.rule == "stage floor"
 
 
 def test_dimension_floor_blocker(tiny_rubric):
@@ -190,16 +200,26 @@ def test_dimension_floor_blocker(tiny_rubric):
 
 
 def test_gated_dimension_with_nothing_answered_is_a_blocker(tiny_rubric):
-    card = score(tiny_rubric, {"A-1": NA, "A-2": UNKNOWN, "B-1": 2}, "live", "low")
+    na = Answer(NA, notes="No alpha here")
+    card = score(tiny_rubric, {"A-1": na, "A-2": UNKNOWN, "B-1": 2}, "live", "low")
     assert blockers(card) == [(None, "A", 1)]
     assert card.verdict.blockers[0].level is None
 
 
 def test_a_gated_dimension_answered_na_throughout_does_not_block(tiny_rubric):
     """A dimension that does not apply to the system has no score and no floor to meet."""
-    card = score(tiny_rubric, {"A-1": NA, "A-2": NA, "B-1": 2}, "live", "low")
+    na = Answer(NA, notes="This system has no alpha")
+    card = score(tiny_rubric, {"A-1": na, "A-2": na, "B-1": 2}, "live", "low")
     assert card.dimension("A").score is None
     assert blockers(card) == []
+
+
+def test_a_gated_dimension_answered_na_throughout_without_reasons_blocks(tiny_rubric):
+    card = score(tiny_rubric, {"A-1": NA, "A-2": NA, "B-1": 2}, "live", "low")
+    assert {(b.question, b.rule) for b in card.verdict.blockers} == {
+        (None, "N/A without reason"),
+        ("A-1", "N/A without reason"),
+    }
 
 
 def test_floors_are_cumulative_across_stages(tiny_rubric):
@@ -383,28 +403,46 @@ def test_verdict_passes_exactly_when_every_floor_is_met(name, data):
     assert card.verdict.passed == (card.verdict.blockers == [])
     assert card.verdict.stage == stage
 
-    # an independent reading of the gates: the floors of this stage and the ones before
+    # an independent reading of the gates: the floors of this stage and the ones before,
+    # for every tier and for this tier and the tiers it includes; N/A here has no reason
     stages = rubric.stage_ids[: rubric.stage_ids.index(stage) + 1]
-    expected = set()
+    tiers, todo = set(), [tier]
+    while todo:
+        t = todo.pop()
+        if t not in tiers:
+            tiers.add(t)
+            todo += rubric.tier(t).includes
+    q_floors: dict[str, int] = {}
+    d_floors: dict[str, int] = {}
+    share = 0.0
     for s in stages:
         gate = rubric.gates.get(s)
         if gate is None:
             continue
-        for qid, floor in gate.questions.items():
-            answer = answers.get(qid)
-            if answer == NA:
-                continue
-            if answer is None or answer == UNKNOWN or answer < floor:
-                expected.add(("question", qid))
-        for did, floor in gate.dimensions.items():
-            dim = rubric.dimension(did)
-            if all(answers.get(q.id) == NA for q in dim.questions):
-                continue  # a dimension that does not apply to the system does not block
-            dim_score = card.dimension(did).score
-            if dim_score is None or dim_score < floor:
-                expected.add(("dimension", did))
+        share = max(share, gate.min_answered or 0.0)
+        for floors in [gate, *(gate.tiers[t] for t in tiers if t in gate.tiers)]:
+            for qid, floor in floors.questions.items():
+                q_floors[qid] = max(floor, q_floors.get(qid, floor))
+            for did, floor in floors.dimensions.items():
+                d_floors[did] = max(floor, d_floors.get(did, floor))
+    expected = set()
+    for qid, floor in q_floors.items():
+        answer = answers.get(qid)
+        if answer is None or answer in (NA, UNKNOWN) or answer < floor:
+            expected.add(("question", qid))
+    for did, floor in d_floors.items():
+        dim_score = card.dimension(did).score
+        if dim_score is None or dim_score < floor:
+            expected.add(("dimension", did))
+    answered = sum(isinstance(answers.get(q.id), int) for q in rubric.questions)
+    if answered == 0 or answered < share * len(rubric.questions):
+        expected.add(("coverage", None))
     found = {
-        ("question", b.question) if b.question else ("dimension", b.dimension)
+        ("question", b.question)
+        if b.question
+        else ("dimension", b.dimension)
+        if b.dimension
+        else ("coverage", None)
         for b in card.verdict.blockers
     }
     assert found == expected

@@ -24,7 +24,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from groundwork.rubric import Rubric, parse_dependency
-from groundwork.scoring import NA, UNKNOWN, AnswerLike, Scorecard, question_target, score
+from groundwork.scoring import (
+    COVERAGE,
+    NA,
+    NA_WITHOUT_REASON,
+    STAGE_FLOOR,
+    TIER_FLOOR,
+    UNKNOWN,
+    AnswerLike,
+    Scorecard,
+    as_answer,
+    question_target,
+    score,
+)
 
 ASSESS = "assess"
 CLEAR_THE_GATE, REACH_THE_TARGET, PREPARE_NEXT = 1, 2, 3
@@ -134,22 +146,37 @@ def build_roadmap(
     if wave_days <= 0:
         raise ValueError("the wave length must be a positive number of days")
     card = score(rubric, answers, stage, tier)
-    items = _steps(rubric, card)
+    items = _steps(rubric, card, answers)
     ordered = _order(rubric, items)
     return Roadmap(stage, tier, _pack(rubric, ordered, stage, start, capacity, wave_days))
 
 
-def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
+def _noted(answers: Mapping[str, AnswerLike], question_id: str) -> bool:
+    answer = answers.get(question_id)
+    return bool(answer is not None and as_answer(answer).notes.strip())
+
+
+def _steps(
+    rubric: Rubric, card: Scorecard, answers: Mapping[str, AnswerLike]
+) -> dict[str, RoadmapItem]:
     nxt = rubric.next_stage(card.stage)
     next_targets = (
         {q.id: question_target(rubric, q.id, nxt, card.tier) for q in card.questions} if nxt else {}
     )
     by_id = {q.id: q for q in card.questions}
-    blocked_dims = {b.dimension: b.required for b in card.verdict.blockers if b.question is None}
+    floors = [b for b in card.verdict.blockers if b.rule in (STAGE_FLOOR, TIER_FLOOR)]
+    blocked_dims = {b.dimension: int(b.required) for b in floors if b.question is None}
     blocked_questions = {b.question for b in card.verdict.blockers if b.question}
-    # a gated dimension with nothing answered clears its gate by assessing its questions
-    unseen_dims = {
-        b.dimension for b in card.verdict.blockers if b.question is None and b.level is None
+    # a gated dimension with nothing answered clears its gate by assessing its questions,
+    # and a round short of coverage by assessing what is not known yet
+    unseen_dims = {b.dimension for b in floors if b.question is None and b.level is None}
+    short_of_coverage = any(b.rule == COVERAGE for b in card.verdict.blockers)
+    # an N/A the gate does not accept without a reason: say why, or assess it
+    silent_na = {b.question for b in card.verdict.blockers if b.rule == NA_WITHOUT_REASON}
+    silent_dims = {
+        b.dimension
+        for b in card.verdict.blockers
+        if b.rule == NA_WITHOUT_REASON and b.question is None
     }
 
     items: dict[str, RoadmapItem] = {}
@@ -162,13 +189,18 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
             return key
         q = rubric.question(qid)
         effort = min(rubric.efforts, key=rubric.efforts.get) if rubric.efforts else 1
+        action = (
+            f"Record why {qid} does not apply to this system, or assess it: {q.text}"
+            if by_id[qid].answer == NA
+            else f"Find out where {qid} stands today and record it with evidence: {q.text}"
+        )
         items[key] = RoadmapItem(
             id=key,
             question=qid,
             dimension=rubric.dimension_of(qid).id,
             from_level=None,
             to_level=None,
-            action=f"Find out where {qid} stands today and record it with evidence: {q.text}",
+            action=action,
             effort=effort,
             points=rubric.effort_points(effort),
             depends_on=(),
@@ -200,9 +232,11 @@ def _steps(rubric: Rubric, card: Scorecard) -> dict[str, RoadmapItem]:
 
     for q in card.questions:
         if q.answer == NA:
+            if q.id in silent_na or (q.dimension in silent_dims and not _noted(answers, q.id)):
+                add_assess(q.id, CLEAR_THE_GATE)
             continue
         if q.level is None:
-            if q.id in blocked_questions or q.dimension in unseen_dims:
+            if q.id in blocked_questions or q.dimension in unseen_dims or short_of_coverage:
                 add_assess(q.id, CLEAR_THE_GATE)
             elif q.answer == UNKNOWN:
                 add_assess(q.id, REACH_THE_TARGET)

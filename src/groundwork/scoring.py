@@ -8,8 +8,11 @@ Semantics (also in the README):
   the risk tier's uplift and capped at the top of the scale, and never below a floor the
   stage's gate sets on that question;
 - gap = max(0, target - level); weighted gap = gap x question weight x dimension weight;
-- the verdict for a stage passes only when every floor of that stage and of the stages
-  before it is met; a gated question answered "don't know" (or not answered) blocks;
+- the verdict for a stage and risk tier passes only when every floor of that stage and of
+  the stages before it is met, for every tier and for this tier (and the tiers it
+  includes), and enough questions are answered with a level; a gated question answered
+  "don't know" (or not answered) blocks, and so does N/A on it without a written reason;
+  a round with no question answered with a level passes nothing;
 - readiness = sum w*min(level, target) / sum w*target over answered questions.
 """
 
@@ -103,15 +106,37 @@ class DimensionScore:
     floor: int | None
 
 
+# The rules that can block a verdict, as the JSON and the pages name them.
+STAGE_FLOOR = "stage floor"
+TIER_FLOOR = "tier floor"
+COVERAGE = "coverage"
+DONT_KNOW = "don't know"
+NOT_ANSWERED = "not answered"
+NA_WITHOUT_REASON = "N/A without reason"
+RULES = (STAGE_FLOOR, TIER_FLOOR, COVERAGE, DONT_KNOW, NOT_ANSWERED, NA_WITHOUT_REASON)
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A minimum level in force, and the gate rule that sets it."""
+
+    level: int
+    rule: str  # STAGE_FLOOR or TIER_FLOOR
+    source: str  # "the pilot gate", "the high tier at the production gate"
+
+
 @dataclass(frozen=True)
 class Blocker:
-    """An unmet floor: ``question`` is None for a floor on a whole dimension."""
+    """Something the verdict needs and the answers do not give: an unmet floor on a
+    question, or on a whole dimension (``question`` None), or coverage of the whole
+    round (``dimension`` None too). ``rule`` says which rule raised it."""
 
     question: str | None
-    dimension: str
+    dimension: str | None
     level: float | None
-    required: int
+    required: float
     reason: str
+    rule: str = STAGE_FLOOR
 
 
 @dataclass(frozen=True)
@@ -164,10 +189,11 @@ class Scorecard:
                 "pass": self.verdict.passed,
                 "blockers": [
                     {
+                        "rule": b.rule,
                         "question": b.question,
                         "dimension": b.dimension,
                         "level": _r(b.level),
-                        "required": b.required,
+                        "required": _r(b.required),
                         "reason": b.reason,
                     }
                     for b in self.verdict.blockers
@@ -221,34 +247,62 @@ def check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:
         raise ValueError(f"unknown tier '{tier}' (tiers: {', '.join(rubric.tier_ids)})")
 
 
-def question_floor(rubric: Rubric, question_id: str, stage: str) -> int | None:
-    """The highest floor on a question from this stage's gate and every earlier one."""
-    floors = [
-        rubric.gates[s].questions[question_id]
-        for s in rubric.stages_up_to(stage)
-        if s in rubric.gates and question_id in rubric.gates[s].questions
-    ]
-    return max(floors) if floors else None
+def gate_floors(rubric: Rubric, stage: str, tier: str) -> tuple[dict[str, Floor], dict[str, Floor]]:
+    """The floors in force for (stage, tier), on questions and on dimensions: the highest
+    of every gate up to this stage, for all tiers and for this tier and those it includes.
+    On a tie the stage's own floor names the rule."""
+    questions: dict[str, Floor] = {}
+    dimensions: dict[str, Floor] = {}
+
+    def raise_to(found: dict[str, Floor], floors: Mapping[str, int], rule: str, source: str):
+        for ident, level in floors.items():
+            if ident not in found or level > found[ident].level:
+                found[ident] = Floor(level, rule, source)
+
+    chain = rubric.tier_chain(tier)
+    for s in rubric.stages_up_to(stage):
+        gate = rubric.gates.get(s)
+        if gate is None:
+            continue
+        raise_to(questions, gate.questions, STAGE_FLOOR, f"the {s} gate")
+        raise_to(dimensions, gate.dimensions, STAGE_FLOOR, f"the {s} gate")
+        for t in chain:
+            if t in gate.tiers:
+                source = f"the {t} tier at the {s} gate"
+                raise_to(questions, gate.tiers[t].questions, TIER_FLOOR, source)
+                raise_to(dimensions, gate.tiers[t].dimensions, TIER_FLOOR, source)
+    return questions, dimensions
 
 
-def dimension_floor(rubric: Rubric, dimension_id: str, stage: str) -> int | None:
-    floors = [
-        rubric.gates[s].dimensions[dimension_id]
+def min_answered(rubric: Rubric, stage: str) -> float:
+    """The share of all questions that must be answered with a level for this stage."""
+    shares = [
+        rubric.gates[s].min_answered
         for s in rubric.stages_up_to(stage)
-        if s in rubric.gates and dimension_id in rubric.gates[s].dimensions
+        if s in rubric.gates and rubric.gates[s].min_answered is not None
     ]
-    return max(floors) if floors else None
+    return max(shares, default=0.0)  # type: ignore[type-var]
+
+
+def question_floor(rubric: Rubric, question_id: str, stage: str, tier: str) -> int | None:
+    """The floor in force on a question for (stage, tier), or None."""
+    floor = gate_floors(rubric, stage, tier)[0].get(question_id)
+    return floor.level if floor else None
 
 
 def question_target(rubric: Rubric, question_id: str, stage: str, tier: str) -> int:
+    floor = question_floor(rubric, question_id, stage, tier)
+    return _target(rubric, question_id, stage, tier, floor)
+
+
+def _target(rubric: Rubric, question_id: str, stage: str, tier: str, floor: int | None) -> int:
     question = rubric.question(question_id)
     dimension = rubric.dimension_of(question_id)
     base = question.targets.get(stage, dimension.targets[stage])
     risk = rubric.tier(tier)
     if risk.dimensions is None or dimension.id in risk.dimensions:
         base += risk.uplift
-    floor = question_floor(rubric, question_id, stage) or rubric.min_level
-    return max(min(base, rubric.max_level), floor)
+    return max(min(base, rubric.max_level), floor or rubric.min_level)
 
 
 def validate_answers(rubric: Rubric, answers: Mapping[str, AnswerLike]) -> list[str]:
@@ -276,6 +330,7 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
     if problems:
         raise ValueError("; ".join(problems))
     given = {qid: as_answer(a) for qid, a in answers.items()}
+    q_floors, d_floors = gate_floors(rubric, stage, tier)
 
     questions: list[QuestionScore] = []
     dimensions: list[DimensionScore] = []
@@ -285,7 +340,8 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
             answer = given.get(q.id)
             value = answer.value if answer else None
             level = answer.level if answer else None
-            target = question_target(rubric, q.id, stage, tier)
+            floor = q_floors[q.id].level if q.id in q_floors else None
+            target = _target(rubric, q.id, stage, tier, floor)
             weight = q.weight * dim.weight
             gap = max(0, target - level) if level is not None else None
             qs.append(
@@ -298,7 +354,7 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
                     gap=gap,
                     weight=weight,
                     weighted_gap=gap * weight if gap is not None else None,
-                    floor=question_floor(rubric, q.id, stage),
+                    floor=floor,
                 )
             )
         answered = [(s, rubric.question(s.id).weight) for s in qs if s.level is not None]
@@ -318,7 +374,7 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
                 na=sum(s.answer == NA for s in qs),
                 unknown=sum(s.answer == UNKNOWN for s in qs),
                 unanswered=sum(s.answer is None for s in qs),
-                floor=dimension_floor(rubric, dim.id, stage),
+                floor=d_floors[dim.id].level if dim.id in d_floors else None,
             )
         )
         questions.extend(qs)
@@ -344,49 +400,111 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
         target=overall_target,
         gap=max(0.0, overall_target - overall) if overall is not None else None,
         readiness=readiness,
-        verdict=_verdict(rubric, stage, questions, dimensions),
+        verdict=_verdict(rubric, stage, given, questions, dimensions, (q_floors, d_floors)),
         dimensions=dimensions,
         questions=questions,
     )
 
 
+def _has_reason(answer: Answer | None) -> bool:
+    return bool(answer and answer.notes.strip())
+
+
 def _verdict(
-    rubric: Rubric, stage: str, questions: list[QuestionScore], dimensions: list[DimensionScore]
+    rubric: Rubric,
+    stage: str,
+    given: Mapping[str, Answer],
+    questions: list[QuestionScore],
+    dimensions: list[DimensionScore],
+    floors: tuple[dict[str, Floor], dict[str, Floor]],
 ) -> Verdict:
+    q_floors, d_floors = floors
     blockers: list[Blocker] = []
+    answered = sum(q.level is not None for q in questions)
+    share = min_answered(rubric, stage)
+    if answered == 0:
+        blockers.append(
+            Blocker(None, None, 0.0, 1, "no question is answered with a level", COVERAGE)
+        )
+    elif answered < share * len(questions):
+        blockers.append(
+            Blocker(
+                None,
+                None,
+                answered / len(questions),
+                share,
+                f"{answered} of {len(questions)} questions are answered with a level; the "
+                f"{stage} gate needs at least {share:.0%}",
+                COVERAGE,
+            )
+        )
     for d in dimensions:
-        if d.floor is None:
+        floor = d_floors.get(d.id)
+        if floor is None:
             continue
         if d.score is None and not d.unknown and not d.unanswered:
-            continue  # every question is N/A: the dimension does not apply to this system
-        if d.score is None:
-            blockers.append(Blocker(None, d.id, None, d.floor, f"{d.title}: no question answered"))
-        elif d.score < d.floor:
-            blockers.append(
-                Blocker(
-                    None,
-                    d.id,
-                    d.score,
-                    d.floor,
-                    f"{d.title} scores {d.score:.2f}, below the floor of {d.floor}",
+            # every question is N/A: the dimension does not apply, if each N/A says why
+            silent = [
+                q.id for q in questions if q.dimension == d.id and not _has_reason(given.get(q.id))
+            ]
+            if silent:
+                blockers.append(
+                    Blocker(
+                        None,
+                        d.id,
+                        None,
+                        floor.level,
+                        f"{d.title} is answered N/A throughout, without a reason for "
+                        f"{', '.join(silent)}; {floor.source} needs {floor.level}",
+                        NA_WITHOUT_REASON,
+                    )
                 )
-            )
-    for q in questions:
-        if q.floor is None or q.answer == NA:
             continue
-        if q.answer == UNKNOWN:
-            reason = f"{q.id} is answered 'don't know': a gated question must be known"
-        elif q.answer is None:
-            reason = f"{q.id} is not answered: a gated question must be assessed"
-        elif q.level is not None and q.level < q.floor:
-            reason = f"{q.id} is at level {q.level}, below the floor of {q.floor}"
+        if d.score is None:
+            reason = f"{d.title}: no question answered; {floor.source} needs {floor.level}"
+        elif d.score < floor.level:
+            reason = (
+                f"{d.title} scores {d.score:.2f}, below the floor of {floor.level} set by "
+                f"{floor.source}"
+            )
         else:
             continue
-        blockers.append(Blocker(q.id, q.dimension, q.level, q.floor, reason))
+        blockers.append(Blocker(None, d.id, d.score, floor.level, reason, floor.rule))
+    for q in questions:
+        floor = q_floors.get(q.id)
+        if floor is None:
+            continue
+        rule = floor.rule
+        if q.answer == NA:
+            if _has_reason(given.get(q.id)):
+                continue
+            rule = NA_WITHOUT_REASON
+            reason = (
+                f"{q.id} is answered N/A without a reason: say in the notes why it does not "
+                f"apply ({floor.source} needs {floor.level})"
+            )
+        elif q.answer == UNKNOWN:
+            rule = DONT_KNOW
+            reason = f"{q.id} is answered 'don't know': a gated question must be known"
+        elif q.answer is None:
+            rule = NOT_ANSWERED
+            reason = f"{q.id} is not answered: a gated question must be assessed"
+        elif q.level is not None and q.level < floor.level:
+            reason = (
+                f"{q.id} is at level {q.level}, below the floor of {floor.level} set by "
+                f"{floor.source}"
+            )
+        else:
+            continue
+        blockers.append(Blocker(q.id, q.dimension, q.level, floor.level, reason, rule))
     order = {q.id: i for i, q in enumerate(rubric.questions)}
     dims = {d.id: i for i, d in enumerate(rubric.dimensions)}
     blockers.sort(
-        key=lambda b: (dims[b.dimension], b.question is not None, order.get(b.question or "", -1))
+        key=lambda b: (
+            dims.get(b.dimension or "", -1),
+            b.question is not None,
+            order.get(b.question or "", -1),
+        )
     )
     return Verdict(stage, blockers)
 
