@@ -284,8 +284,8 @@ def test_roadmap_json_for_near_production(
         "from_level": 2,
         "to_level": 3,
         "action": (
-            "Define AI incidents and severity levels, write runbooks, set up on-call, build "
-            "and test a kill switch, and keep an incident register."
+            "Define AI incidents and severity levels, write runbooks, set up on-call and a "
+            "route for reporting concerns, and keep an incident register."
         ),
         "effort": "M",
         "depends_on": [],
