@@ -183,7 +183,7 @@ def test_a_new_user_assesses_a_system_and_plans_the_work(server, page):
     choose(page, "MON-3", "Don't know")
     choose(page, "MON-4", "N/A")
     choose(page, "MON-5", "1 · Initial")
-    expect(page.get_by_text("5 of 28 questions answered")).to_be_visible()
+    expect(page.get_by_text("5 of 32 questions answered")).to_be_visible()
     screenshot(page, "02-assess")
 
     # Results: the verdict and the blockers.
@@ -240,5 +240,5 @@ def test_download_the_workbook_and_upload_a_filled_questionnaire(server, page, t
     page.get_by_role("button", name=re.compile("^Import as a new round")).click()
     wait_for_app(page)
     expect(page).to_have_url(re.compile(r"round=\d+"))
-    expect(page.get_by_text("28 of 28 questions answered")).to_be_visible()
+    expect(page.get_by_text("32 of 32 questions answered")).to_be_visible()
     screenshot(page, "06-imported-questionnaire")

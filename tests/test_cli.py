@@ -57,8 +57,8 @@ def test_validate_a_valid_rubric(run_cli, default_rubric_path, tiny_path):
     code, out, err = run_cli("validate", default_rubric_path)
     assert code == 0 and err == ""
     assert out.strip() == (
-        f"{default_rubric_path}: valid — genai-production 1.0.0: 6 dimensions, "
-        "28 questions, scale 1-5"
+        f"{default_rubric_path}: valid — genai-production 2.0.0: 6 dimensions, "
+        "32 questions, scale 1-5"
     )
     code, out, _ = run_cli("validate", tiny_path)
     assert code == 0 and out.rstrip().endswith("2 dimensions, 3 questions, scale 0-3")
@@ -116,7 +116,7 @@ def test_score_json_has_exactly_the_documented_keys(run_cli, default_rubric_path
     assert len(document["dimensions"]) == 6
     for dimension in document["dimensions"]:
         assert set(dimension) == DIMENSION_KEYS
-    assert len(document["questions"]) == 28
+    assert len(document["questions"]) == 32
     for question in document["questions"]:
         assert set(question) == QUESTION_KEYS
 
@@ -124,7 +124,7 @@ def test_score_json_has_exactly_the_documented_keys(run_cli, default_rubric_path
 def test_score_json_identifies_the_rubric(run_cli, default_rubric_path, pilot_answers_path):
     document = score_json(run_cli, default_rubric_path, pilot_answers_path)
     digest = hashlib.sha256(default_rubric_path.read_bytes()).hexdigest()
-    assert document["rubric"] == {"id": "genai-production", "version": "1.0.0", "sha256": digest}
+    assert document["rubric"] == {"id": "genai-production", "version": "2.0.0", "sha256": digest}
     assert (document["stage"], document["tier"]) == ("production", "minimal")  # the defaults
 
 
@@ -287,8 +287,8 @@ def test_roadmap_json_for_near_production(
         "from_level": 2,
         "to_level": 3,
         "action": (
-            "Define AI incidents and severity levels, write runbooks, set up on-call, build "
-            "and test a kill switch, and keep an incident register."
+            "Define AI incidents and severity levels, write runbooks, set up on-call and a "
+            "route for reporting concerns, and keep an incident register."
         ),
         "effort": "M",
         "depends_on": [],
@@ -373,8 +373,8 @@ def test_fail_on_blockers_gives_a_pipeline_an_exit_code(capsys):
     root = Path(__file__).resolve().parents[1]
     rubric = str(root / "rubrics" / "genai-production.yaml")
     near = str(root / "examples" / "near-production.csv")  # one blocker for production
-    pilot = str(root / "examples" / "pilot.yaml")  # ready for pilot
+    pilot = str(root / "examples" / "pilot.yaml")  # untraced: blocked even at pilot
     assert main(["score", rubric, near, "--fail-on-blockers"]) == NOT_READY
-    assert main(["score", rubric, pilot, "--stage", "pilot", "--fail-on-blockers"]) == 0
+    assert main(["score", rubric, pilot, "--stage", "pilot", "--fail-on-blockers"]) == NOT_READY
     assert main(["score", rubric, near]) == 0
     capsys.readouterr()

@@ -67,11 +67,14 @@ def test_every_question_has_actions_for_levels_two_to_five(default_rubric):
             assert default_rubric.effort_points(action.effort) > 0
 
 
-def test_every_question_is_crosswalked_to_all_four_frameworks(default_rubric):
+def test_every_question_is_crosswalked(default_rubric):
+    """NIST AI RMF and ISO/IEC 42001 cover every question; the NIST AI 600-1 and EU AI Act
+    lists stay empty where no action or article fits (inference cost, for instance)."""
     for _, question in all_questions(default_rubric):
         for framework in FRAMEWORKS:
             entries = getattr(question.crosswalk, framework)
-            assert entries, f"{question.id} has no {framework} crosswalk"
+            if framework in ("nist_ai_rmf", "iso_42001"):
+                assert entries, f"{question.id} has no {framework} crosswalk"
             assert all(str(e).strip() for e in entries), f"{question.id}: empty {framework}"
 
 

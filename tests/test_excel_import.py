@@ -302,7 +302,7 @@ def _corpus(tiny, default) -> dict[str, tuple[str, bytes, str]]:
         "another rubric's file": (
             "filled.xlsx",
             questionnaire_workbook(default, {"MON-1": Answer(3)}),
-            "this questionnaire is for rubric genai-production 1.0.0",
+            "this questionnaire is for rubric genai-production 2.0.0",
         ),
         "nothing answered": ("filled.xlsx", blank, "no question is answered"),
         "empty file": ("filled.xlsx", b"", "the file is empty"),

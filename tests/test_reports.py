@@ -75,8 +75,10 @@ def test_portfolio_summary_counts_systems_stuck_in_pilot(tmp_path):
         stages = load_rubric(DEFAULT_RUBRIC).stage_ids
         summary = reports.portfolio_summary(reports.portfolio(s), stages)
     assert summary["systems"] == 4 and summary["assessed"] == 4
-    assert summary["ready"] == 1  # the claims triage assistant, after three quarters of work
-    assert summary["stuck_in_pilot"] == 1  # the policy wording drafter
+    assert summary["ready"] == 1  # the adjuster knowledge search, ready to scale
+    # the policy wording drafter, and the high-risk claims triage assistant, still short of
+    # the documentation a high-risk system needs for production
+    assert summary["stuck_in_pilot"] == 2
     assert summary["beyond_pilot"] == 2
 
 

@@ -254,7 +254,7 @@ def test_blockers_are_listed_in_rubric_order(default_rubric):
     dims = [d.id for d in default_rubric.dimensions]
     order = [(dims.index(b.dimension), b.question is not None) for b in card.verdict.blockers]
     assert order == sorted(order)
-    assert len(card.verdict.blockers) == 6 + 10  # every dimension floor and question floor
+    assert len(card.verdict.blockers) == 6 + 19  # every dimension floor and question floor
 
 
 def test_unknown_stage_or_tier_is_an_error(tiny_rubric):

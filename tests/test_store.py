@@ -100,7 +100,7 @@ def test_a_new_round_prefills_from_the_last_and_follows_replaces(store, rubric, 
     # A later rubric version renames MON-1 to MON-1b; history carries across.
     renamed = rubric.source.replace("- id: MON-1\n", "- id: MON-1b\n        replaces: [MON-1]\n")
     renamed = renamed.replace("MON-1@", "MON-1b@").replace("MON-1:", "MON-1b:")
-    v2 = parse_rubric(renamed.replace('version: "1.0.0"', 'version: "2.0.0"'))
+    v2 = parse_rubric(renamed.replace('version: "2.0.0"', 'version: "2.1.0"'))
     third = store.create_assessment(scope, v2, "production", "limited", prefill_from=round_id)
     assert store.answers(third)["MON-1b"].value == 3
 

@@ -29,7 +29,7 @@ SYSTEMS = [
         "Claims",
         "production",
         "limited",
-        {"MON": 3, "DATA": 3, "COST": 2, "HUM": 3, "ORG": 2, "GOV": 3},
+        {"MON": 4, "DATA": 3, "COST": 3, "HUM": 4, "ORG": 3, "GOV": 4},
         [(2, 0), (1, 1), (0, 1)],
     ),
     (
@@ -51,6 +51,19 @@ SYSTEMS = [
 ]
 
 
+# Questions that do not apply to a system, with the reason recorded in the notes (an N/A
+# on a gated question needs one).
+NOT_APPLICABLE = {
+    "Policy wording drafter": {"COST-4": "No inference volume yet"},
+    "Adjuster knowledge search": {
+        "GOV-6": "Search and answer only: the model calls no tools and takes no actions"
+    },
+    "Broker email summariser": {
+        "GOV-6": "Summaries only: the model calls no tools and takes no actions"
+    },
+}
+
+
 def _wobble(*parts: object) -> int:
     """A fixed -1, 0 or +1 per question, so the demo is the same on every machine."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
@@ -62,8 +75,9 @@ def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> 
     for dim in rubric.dimensions:
         for q in dim.questions:
             pick = _wobble(system, q.id, "special") if uplift == 0 else 0
-            if q.id in ("COST-4",) and system.startswith("Policy"):
-                answers[q.id] = Answer(NA, notes="No inference volume yet")
+            reason = NOT_APPLICABLE.get(system, {}).get(q.id)
+            if reason:
+                answers[q.id] = Answer(NA, notes=reason)
                 continue
             if pick == -1 and _wobble(system, q.id, "unknown") == -1 and uplift == 0:
                 answers[q.id] = Answer(UNKNOWN, notes="Nobody in the room knew")
