@@ -812,13 +812,17 @@ class Store:
         if not assessment_ids:
             return out
         marks = ",".join("?" * len(assessment_ids))
+        # notes only where the verdict reads them: the reason given for an N/A
         rows = self.db.query(
-            "select a.assessment_id, a.question_id, a.value from answers a join participants p"
-            f" on p.id = a.participant_id where p.role = 'self' and a.assessment_id in ({marks})",
+            "select a.assessment_id, a.question_id, a.value,"
+            f" case when a.value = '{NA}' then a.notes end as notes"
+            " from answers a join participants p on p.id = a.participant_id"
+            f" where p.role = 'self' and a.assessment_id in ({marks})",
             assessment_ids,
         )
         for r in rows:
-            out[r["assessment_id"]][r["question_id"]] = Answer(_decode(r["value"]))
+            answer = Answer(_decode(r["value"]), notes=r["notes"] or "")
+            out[r["assessment_id"]][r["question_id"]] = answer
         return out
 
     # -- roadmap state ------------------------------------------------------------
