@@ -494,7 +494,7 @@ class _BoundedLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
-            self._refuse("anchors and aliases (&, *) are not allowed in a rubric")
+            self._refuse("anchors and aliases (&, *) are not allowed here")
         self._nodes += 1
         if self._nodes > MAX_YAML_NODES:
             self._refuse(f"the file has more than {MAX_YAML_NODES:,} values")
