@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import charts, interchange, reports, ui
-from groundwork.safe import safe_csv_frame
+from groundwork.safe import csv_document
 from groundwork.scoring import (
     answer_text,
     explain_dimension,
@@ -193,7 +193,7 @@ with ui.friendly_errors(), ui.store() as s:
             ui.workbook_download("Roadmap workbook (Excel)", aid, name=f"{title} {stored.label}")
         d1.download_button(
             "Answers (CSV)",
-            safe_csv_frame(pd.DataFrame(reports.answer_rows(rnd))).to_csv(index=False),
+            csv_document(pd.DataFrame(reports.answer_rows(rnd))),
             file_name=ui.file_name(title, stored.label, "answers", ext="csv"),
             mime="text/csv",
         )

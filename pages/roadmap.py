@@ -8,7 +8,7 @@ import streamlit as st
 
 from groundwork import charts, excel, reports, ui
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
-from groundwork.safe import safe_csv_frame
+from groundwork.safe import csv_document
 from groundwork.store import ROADMAP_STATUSES
 from groundwork.ui.text import plain
 
@@ -179,7 +179,7 @@ with ui.friendly_errors(), ui.store() as s:
                         st.toast(f"Applied {ui.count(n, 'change')}")
                         st.rerun()
 
-            csv = safe_csv_frame(frame).to_csv(index=False)
+            csv = csv_document(frame)
             st.download_button(
                 "Download the roadmap (CSV)",
                 csv,
