@@ -7,6 +7,7 @@ import streamlit as st
 from groundwork import excel, interchange, reports, ui
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store
+from groundwork.ui.text import plain, rubric_text
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
@@ -73,7 +74,7 @@ def start_form(s: Store) -> None:
         for a in drafts:
             st.page_link(
                 ui.PAGES["assess"],
-                label=f"Resume {a.label} (target {a.stage})",
+                label=f"Resume {plain(a.label)} (target {plain(a.stage)})",
                 icon=":material/play_arrow:",
                 query_params={"round": str(a.id)},
             )
@@ -101,7 +102,9 @@ def start_form(s: Store) -> None:
         prefill = None
         if rounds:
             last = rounds[-1]
-            if st.checkbox(f"Pre-fill from the last round ({last.label}, {last.date})", value=True):
+            if st.checkbox(
+                f"Pre-fill from the last round ({plain(last.label)}, {last.date})", value=True
+            ):
                 prefill = last.id
         label = st.text_input("Name of this round", placeholder="e.g. Q1 2027 review")
         if st.form_submit_button("Start the round", type="primary"):
@@ -157,10 +160,10 @@ def offline(s: Store, scope_id: int) -> None:
             ui.show_problems(f"{upload.name} was refused", exc.problems)
             return
         st.info(
-            f"{upload.name}: {doc.round.label}, {len(doc.answers)} answers, "
-            f"{len(doc.roadmap)} roadmap items, from {' / '.join(doc.scope.path)}."
+            f"{plain(upload.name)}: {plain(doc.round.label)}, {len(doc.answers)} answers, "
+            f"{len(doc.roadmap)} roadmap items, from {plain(' / '.join(doc.scope.path))}."
         )
-        if st.button(f"Import as a new round of {path}", type="primary"):
+        if st.button(f"Import as a new round of {plain(path)}", type="primary"):
             aid = interchange.import_document(s, doc, scope_id, who=ui.who())
             open_round(aid)
         return
@@ -170,7 +173,8 @@ def offline(s: Store, scope_id: int) -> None:
     elsewhere = made_for is not None and made_for != scope_id
     if elsewhere:
         st.warning(
-            f"This questionnaire was made for {made_for_path or 'another system'}, not for {path}."
+            f"This questionnaire was made for {plain(made_for_path or 'another system')}, "
+            f"not for {plain(path)}."
         )
     c1, c2 = st.columns(2)
     stage = c1.selectbox(
@@ -200,8 +204,8 @@ def offline(s: Store, scope_id: int) -> None:
             [answer_text(last[q].value) if q in last else "" for q in rows["question"]],
         )
     st.dataframe(rows, hide_index=True, width="stretch", height="content")
-    confirmed = not elsewhere or st.checkbox(f"Yes, import it into {path}", key="imp-anyway")
-    if st.button(f"Import as a new round of {path}", type="primary", disabled=not confirmed):
+    confirmed = not elsewhere or st.checkbox(f"Yes, import it into {plain(path)}", key="imp-anyway")
+    if st.button(f"Import as a new round of {plain(path)}", type="primary", disabled=not confirmed):
         aid = excel.import_questionnaire(
             s, preview, scope_id, stage, tier, who=ui.who(), label=label.strip()
         )
@@ -218,10 +222,11 @@ def walkthrough(s: Store, aid: int) -> None:
     a = s.assessment(aid)
     rubric = s.rubric(a.rubric_sha256)
     answers = s.answers(aid)
-    st.subheader(s.scope_path(a.scope_id))
+    st.subheader(plain(s.scope_path(a.scope_id)))
     st.caption(
-        f"{a.label} · target stage **{rubric.stage(a.stage).title}** · "
-        f"risk tier **{rubric.tier(a.tier).title}** · rubric {rubric.id} {rubric.version} · "
+        f"{plain(a.label)} · target stage **{plain(rubric.stage(a.stage).title)}** · "
+        f"risk tier **{plain(rubric.tier(a.tier).title)}** · "
+        f"rubric {plain(rubric.id)} {plain(rubric.version)} · "
         f"{'final' if a.final else 'draft: answers are saved as you go'}"
     )
     total = len(rubric.questions)
@@ -234,7 +239,7 @@ def walkthrough(s: Store, aid: int) -> None:
         d = dims[did]
         n = sum(q.id in answers for q in d.questions)
         mark = "✓ " if n == len(d.questions) else ""
-        return f"{mark}{d.title} ({n}/{len(d.questions)})"
+        return f"{mark}{plain(d.title)} ({n}/{len(d.questions)})"
 
     wanted = st.query_params.get("dim")
     ids = list(dims)
@@ -250,22 +255,22 @@ def walkthrough(s: Store, aid: int) -> None:
     if chosen != wanted:
         st.query_params["dim"] = chosen
     dim = dims[chosen]
-    st.markdown(f"### {dim.title}")
+    st.markdown(f"### {plain(dim.title)}")
     st.caption(
-        (dim.description + " " if dim.description else "")
+        (rubric_text(dim.description) + " " if dim.description else "")
         + "Each answer is saved as you choose it; evidence and notes when you press Enter "
         "or leave the field."
     )
 
     flash = st.session_state.pop("saved-flash", None)
     if flash:
-        st.toast(f"Saved {flash}", icon=":material/save:")
+        st.toast(f"Saved {plain(flash)}", icon=":material/save:")
 
     for q in dim.questions:
         with st.container(border=True):
-            st.markdown(f"**{q.id} · {q.text}**")
+            st.markdown(f"**{plain(q.id)} · {rubric_text(q.text)}**")
             if q.why:
-                st.caption(f"Why it matters: {q.why}")
+                st.caption(f"Why it matters: {rubric_text(q.why)}")
             saved = answers.get(q.id)
             keys = {
                 f: widget_key(aid, q.id, f) for f in ("level", "confidence", "evidence", "notes")
@@ -280,15 +285,15 @@ def walkthrough(s: Store, aid: int) -> None:
                 chosen_here = saved is not None and saved.value == level
                 box = col.container(border=True) if chosen_here else col
                 box.markdown(
-                    f"**{level} · {rubric.label(level)}**  \n"
-                    f":small[:gray[{quiet(q.levels[level])}]]"
+                    f"**{level} · {plain(rubric.label(level))}**  \n"
+                    f":small[:gray[{rubric_text(quiet(q.levels[level]))}]]"
                 )
             options = [*rubric.levels, NA, UNKNOWN]
             st.radio(
-                f"Your answer for {q.id}",
+                f"Your answer for {plain(q.id)}",
                 options,
                 key=keys["level"],
-                format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}"),
+                format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {plain(rubric.label(v))}"),
                 horizontal=True,
                 on_change=save,
                 args=(aid, q.id, "level", saved is None),
@@ -328,7 +333,9 @@ def walkthrough(s: Store, aid: int) -> None:
     i = ids.index(chosen)
     if i + 1 < len(ids):
         nav1.button(
-            f"Next: {dims[ids[i + 1]].title} →", on_click=go_to_dimension, args=(aid, ids[i + 1])
+            f"Next: {plain(dims[ids[i + 1]].title)} →",
+            on_click=go_to_dimension,
+            args=(aid, ids[i + 1]),
         )
     nav2.page_link(
         ui.PAGES["results"],
@@ -359,6 +366,7 @@ with ui.friendly_errors(), ui.store() as store:
     else:
         if st.query_params.get("round") is not None:
             st.warning(
-                f"There is no round {st.query_params.get('round')!r}. Start a new one below."
+                f"There is no round {plain(repr(st.query_params.get('round')))}. "
+                "Start a new one below."
             )
         start_form(store)

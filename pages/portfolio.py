@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import demo, reports, ui
+from groundwork.ui.text import plain
 
 st.title("Portfolio")
 st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
@@ -24,7 +25,7 @@ with ui.friendly_errors(), ui.store() as s:
         m1, m2, m3, m4 = st.columns(4)
         m1.metric("AI systems", summary["systems"])
         m2.metric("Ready for their target stage", f"{summary['ready']} of {summary['assessed']}")
-        first = rubric.stage(rubric.stage_ids[0]).title.lower()
+        first = plain(rubric.stage(rubric.stage_ids[0]).title.lower())
         m3.metric(
             f"Stuck in {first}",
             summary["stuck_in_pilot"],
@@ -33,7 +34,7 @@ with ui.friendly_errors(), ui.store() as s:
         m4.metric(f"Beyond {first}", summary["beyond_pilot"])
 
     for org in orgs:
-        st.subheader(org["name"])
+        st.subheader(plain(org["name"]))
         scopes = [r for r in rows if r["organisation_id"] == org["id"]]
         by_id = {r["scope_id"]: r for r in scopes}
 
@@ -82,7 +83,7 @@ with ui.friendly_errors(), ui.store() as s:
             for i, r in enumerate(assessed):
                 cols[i % len(cols)].page_link(
                     ui.PAGES["results"],
-                    label=f"Results: {r['name']}",
+                    label=f"Results: {plain(r['name'])}",
                     icon=":material/fact_check:",
                     query_params={"round": str(r["assessment_id"])},
                 )
@@ -95,7 +96,7 @@ with ui.friendly_errors(), ui.store() as s:
         if st.form_submit_button("Create organisation"):
             with ui.friendly_errors():
                 s.create_organisation(name, who=ui.who())
-                st.toast(f"Created {name.strip()}")
+                st.toast(f"Created {plain(name.strip())}")
                 st.rerun()
 
     if orgs:
@@ -132,7 +133,7 @@ with ui.friendly_errors(), ui.store() as s:
                         tier=tier if kind == "system" else None,
                         who=ui.who(),
                     )
-                    st.toast(f"Created {name.strip()}")
+                    st.toast(f"Created {plain(name.strip())}")
                     if kind == "system" and assess_now:
                         st.switch_page(ui.PAGES["assess"], query_params={"scope": str(new_id)})
                     st.rerun()

@@ -4,13 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import charts, interchange, reports, ui
-from groundwork.safe import safe_csv_frame
+from groundwork.safe import csv_document
 from groundwork.scoring import (
     answer_text,
     explain_dimension,
     explain_overall,
     explain_readiness,
 )
+from groundwork.ui.text import plain, rubric_text
 
 
 def export_json(assessment_id: int) -> str:
@@ -61,13 +62,13 @@ with ui.friendly_errors(), ui.store() as s:
         card = rnd.card
         what_if = (stage, tier) != (stored.stage, stored.tier)
 
-        st.subheader(rnd.scope_path)
+        st.subheader(plain(rnd.scope_path))
         st.caption(
-            f"{stored.label} · {stored.status} · rubric {rubric.id} {rubric.version}"
+            plain(f"{stored.label} · {stored.status} · rubric {rubric.id} {rubric.version}")
             + (" · **what-if view**" if what_if else "")
         )
 
-        stage_title = rubric.stage(stage).title
+        stage_title = plain(rubric.stage(stage).title)
         if card.verdict.passed:
             st.success(
                 f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
@@ -81,10 +82,10 @@ with ui.friendly_errors(), ui.store() as s:
                 icon=":material/cancel:",
             )
             for b in card.verdict.blockers:
-                about = f" — {rubric.question(b.question).text}" if b.question else ""
+                about = f" — {rubric_text(rubric.question(b.question).text)}" if b.question else ""
                 st.page_link(
                     ui.PAGES["assess"],
-                    label=f"{b.reason}{about}",
+                    label=f"{plain(b.reason)}{about}",
                     icon=":material/block:",
                     query_params={"round": str(aid), "dim": b.dimension},
                 )
@@ -98,12 +99,12 @@ with ui.friendly_errors(), ui.store() as s:
                 icon=":material/info:",
             )
         m1, m2, m3, m4 = st.columns(4)
-        m1.metric("Overall score", fmt(card.score), help=explain_overall(card).formula)
+        m1.metric("Overall score", fmt(card.score), help=plain(explain_overall(card).formula))
         m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
         m3.metric(
             "Readiness",
             "—" if card.readiness is None else f"{card.readiness:.0%}",
-            help=explain_readiness(card).formula,
+            help=plain(explain_readiness(card).formula),
         )
         unknown = sum(d.unknown for d in card.dimensions)
         m4.metric("Don't know", unknown, help="Many unknowns are a finding in themselves.")
@@ -112,7 +113,7 @@ with ui.friendly_errors(), ui.store() as s:
         prev_card = reports.comparable_card(s, prev, stage, tier) if prev else None
         left, right = st.columns(2)
         with left:
-            st.markdown("**Current vs target**" + (f" (and {prev.label})" if prev else ""))
+            st.markdown("**Current vs target**" + (f" (and {plain(prev.label)})" if prev else ""))
             st.plotly_chart(charts.radar(card, prev_card), config={"displayModeBar": False})
         with right:
             st.markdown("**Gap to target by dimension**")
@@ -145,14 +146,14 @@ with ui.friendly_errors(), ui.store() as s:
 
         st.markdown("#### Explain the numbers")
         overall = explain_overall(card)
-        st.markdown(f"**Overall score** = {overall.formula}")
-        st.markdown(f"**Readiness** = {explain_readiness(card).formula}")
+        st.markdown(f"**Overall score** = {plain(overall.formula)}")
+        st.markdown(f"**Readiness** = {plain(explain_readiness(card).formula)}")
         for d in card.dimensions:
             with st.expander(
-                f"{d.title}: score {fmt(d.score)}, target {fmt(d.target)}, gap {fmt(d.gap)}"
+                f"{plain(d.title)}: score {fmt(d.score)}, target {fmt(d.target)}, gap {fmt(d.gap)}"
             ):
                 why = explain_dimension(card, d.id)
-                st.markdown(f"Weighted mean of answered levels: {why.formula}")
+                st.markdown(f"Weighted mean of answered levels: {plain(why.formula)}")
                 if why.terms:
                     st.dataframe(pd.DataFrame(why.terms), hide_index=True)
                 if why.excluded:
@@ -192,7 +193,7 @@ with ui.friendly_errors(), ui.store() as s:
             ui.workbook_download("Roadmap workbook (Excel)", aid, name=f"{title} {stored.label}")
         d1.download_button(
             "Answers (CSV)",
-            safe_csv_frame(pd.DataFrame(reports.answer_rows(rnd))).to_csv(index=False),
+            csv_document(pd.DataFrame(reports.answer_rows(rnd))),
             file_name=ui.file_name(title, stored.label, "answers", ext="csv"),
             mime="text/csv",
         )

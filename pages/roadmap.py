@@ -8,8 +8,9 @@ import streamlit as st
 
 from groundwork import charts, excel, reports, ui
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
-from groundwork.safe import safe_csv_frame
+from groundwork.safe import csv_document
 from groundwork.store import ROADMAP_STATUSES
+from groundwork.ui.text import plain
 
 COLUMNS = {
     "wave": "Wave",
@@ -47,9 +48,9 @@ with ui.friendly_errors(), ui.store() as s:
         view = reports.roadmap_view(
             s, aid, start=start, capacity=capacity or None, wave_days=int(wave_days)
         )
+        where = f"{s.scope_path(a.scope_id)} · {a.label} · target stage {a.stage}, tier {a.tier}."
         st.caption(
-            f"{s.scope_path(a.scope_id)} · {a.label} · target stage {a.stage}, "
-            f"tier {a.tier}. Owners, dates and status belong to the system and carry "
+            f"{plain(where)} Owners, dates and status belong to the system and carry "
             "over to its next rounds."
         )
 
@@ -60,7 +61,7 @@ with ui.friendly_errors(), ui.store() as s:
             st.progress(done / len(view.rows), text=f"{done} of {len(view.rows)} items done")
             for wave in view.roadmap.waves:
                 st.markdown(
-                    f"**Wave {wave.number}: {wave.name}** · {wave.start} → {wave.end} · "
+                    f"**Wave {wave.number}: {plain(wave.name)}** · {wave.start} → {wave.end} · "
                     f"{len(wave.items)} items, {wave.points} effort points"
                 )
             st.plotly_chart(charts.gantt(view.rows), config={"displayModeBar": False})
@@ -150,7 +151,7 @@ with ui.friendly_errors(), ui.store() as s:
                 if diff.scope_id != a.scope_id:
                     st.warning("This workbook belongs to another system; its changes apply there.")
                 if not diff.changes:
-                    st.info(diff.summary())
+                    st.info(plain(diff.summary()))
                 else:
                     if diff.conflicts:
                         st.warning(
@@ -178,7 +179,7 @@ with ui.friendly_errors(), ui.store() as s:
                         st.toast(f"Applied {ui.count(n, 'change')}")
                         st.rerun()
 
-            csv = safe_csv_frame(frame).to_csv(index=False)
+            csv = csv_document(frame)
             st.download_button(
                 "Download the roadmap (CSV)",
                 csv,

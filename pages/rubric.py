@@ -5,14 +5,15 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.rubric import Rubric, RubricError, parse_rubric
+from groundwork.ui.text import plain, rubric_text
 
 st.title("Rubric")
 
 
 def browse(rubric: Rubric) -> None:
-    st.subheader(f"{rubric.title} · {rubric.version}")
+    st.subheader(f"{plain(rubric.title)} · {plain(rubric.version)}")
     if rubric.description:
-        st.caption(rubric.description)
+        st.caption(rubric_text(rubric.description))
     scale = pd.DataFrame(
         [{"Level": s.level, "Label": s.label, "Meaning": s.meaning} for s in rubric.scale]
     )
@@ -32,12 +33,15 @@ def browse(rubric: Rubric) -> None:
 
     for dim in rubric.dimensions:
         targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())
-        st.markdown(f"### {dim.title}")
-        st.caption(f"{dim.id} · weight {dim.weight:g} · targets: {targets}. {dim.description}")
+        st.markdown(f"### {plain(dim.title)}")
+        st.caption(
+            f"{plain(dim.id)} · weight {dim.weight:g} · targets: {plain(targets)}. "
+            + rubric_text(dim.description)
+        )
         for q in dim.questions:
-            with st.expander(f"{q.id} · {q.text}"):
+            with st.expander(f"{plain(q.id)} · {rubric_text(q.text)}"):
                 if q.why:
-                    st.markdown(f"*Why it matters:* {q.why}")
+                    st.markdown(f"*Why it matters:* {rubric_text(q.why)}")
                 table = pd.DataFrame(
                     [
                         {
@@ -55,17 +59,19 @@ def browse(rubric: Rubric) -> None:
                 st.dataframe(table, hide_index=True, width="stretch")
                 cw = q.crosswalk
                 st.caption(
-                    f"Weight {q.weight:g}. NIST AI RMF: {', '.join(cw.nist_ai_rmf) or '—'} · "
-                    f"NIST AI 600-1: {', '.join(cw.nist_ai_600_1) or '—'} · "
-                    f"EU AI Act: {', '.join(cw.eu_ai_act) or '—'} · "
-                    f"ISO/IEC 42001: {', '.join(cw.iso_42001) or '—'}"
+                    plain(
+                        f"Weight {q.weight:g}. NIST AI RMF: {', '.join(cw.nist_ai_rmf) or '—'} · "
+                        f"NIST AI 600-1: {', '.join(cw.nist_ai_600_1) or '—'} · "
+                        f"EU AI Act: {', '.join(cw.eu_ai_act) or '—'} · "
+                        f"ISO/IEC 42001: {', '.join(cw.iso_42001) or '—'}"
+                    )
                 )
     if rubric.references:
         st.markdown("### Sources")
         for ref in rubric.references:
-            st.markdown(f"- {ref.title} (checked {ref.checked.isoformat()})")
+            st.markdown(f"- {rubric_text(ref.title)} (checked {ref.checked.isoformat()})")
             for d in ref.dates:
-                st.caption(f"{d.date.isoformat()}: {d.applies}")
+                st.caption(f"{d.date.isoformat()}: {rubric_text(d.applies)}")
 
 
 with ui.friendly_errors(), ui.store() as s:
@@ -83,13 +89,14 @@ with ui.friendly_errors(), ui.store() as s:
                 candidate = parse_rubric(text, upload.name)
             except RubricError as exc:
                 st.error(
-                    f"{ui.count(len(exc.problems), 'problem')} in {upload.name}; "
+                    f"{ui.count(len(exc.problems), 'problem')} in {plain(upload.name)}; "
                     "nothing was stored."
                 )
                 st.code("\n".join(str(p) for p in exc.problems), language=None)
             else:
                 st.success(
-                    f"{upload.name} is valid: {candidate.title} {candidate.version}, "
+                    f"{plain(upload.name)} is valid: {plain(candidate.title)} "
+                    f"{plain(candidate.version)}, "
                     f"{len(candidate.dimensions)} dimensions, "
                     f"{len(candidate.questions)} questions."
                 )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM_ARGS, ROOT, chromium_path
+from conftest import ROOT
 from playwright.sync_api import expect
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -35,7 +35,11 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     """``streamlit run app.py`` on a free port and a temporary database; waits for health."""
-    db = tmp_path_factory.mktemp("server") / "groundwork.db"
+    yield from serve(tmp_path_factory.mktemp("server") / "groundwork.db")
+
+
+def serve(db: Path) -> Iterator[Server]:
+    """Run the app on ``db`` (which may be seeded first) until the generator is closed."""
     port = _free_port()
     log = open(db.parent / "server.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -87,25 +91,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
     log.close()
     if "Traceback" in tail:
         print(f"server log:\n{tail}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    context.close()
 
 
 def wait_for_app(page) -> None:

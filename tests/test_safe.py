@@ -10,6 +10,8 @@ from openpyxl import Workbook, load_workbook
 
 from groundwork.safe import (
     MAX_CELL_CHARS,
+    csv_document,
+    needs_quote,
     safe_cell_text,
     safe_csv_text,
     strip_control,
@@ -24,11 +26,20 @@ INJECTIONS = [
     "@SUM(A1)",
     "\tleading tab",
     "\r=1+1",
+    "looks fine\r=1+1",
+    '\n=HYPERLINK("http://x","y")',
+    "ok\t=1",
     "=1",
     "'=already quoted",
     "#N/A",
 ]
-PLAIN = ["plain text", "a = b", "3 + 4", "line one\nline two", ""]
+PLAIN = ["plain text", "a = b", "3 + 4", ""]
+CONTROL_ANYWHERE = ("\t", "\r", "\n", "\x00")
+
+
+def marked(text: str) -> bool:
+    """What the sanitiser must mark as text: a leading trigger or a control anywhere."""
+    return text.startswith(("=", "+", "-", "@")) or any(c in text for c in CONTROL_ANYWHERE)
 
 
 def _roundtrip_xlsx(values: list[str]):
@@ -49,7 +60,7 @@ def test_xlsx_keeps_exactly_what_was_typed_and_never_a_formula(text):
         return
     assert cell.value == text.replace("\r", "\n")  # XML turns CR into LF; we do it first
     assert cell.data_type == "s"
-    assert bool(cell.quotePrefix) == text.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert bool(cell.quotePrefix) == marked(text)
 
 
 def test_xlsx_read_only_mode_sees_text_not_formulas():
@@ -88,7 +99,7 @@ def test_csv_escapes_with_an_apostrophe_and_round_trips(text):
     buf = io.StringIO()
     csv.writer(buf).writerow([safe_csv_text(text)])
     (raw,) = next(csv.reader(io.StringIO(buf.getvalue())))
-    if text.startswith(("=", "+", "-", "@", "\t", "\r", "'")):
+    if marked(text) or text.startswith("'"):
         assert raw.startswith("'")
     else:
         assert raw == text
@@ -102,3 +113,63 @@ def test_csv_frame_escapes_every_cell():
     frame = pd.DataFrame({"a": ["=1+1", "ok"], "b": [1, 2]})
     out = safe_csv_frame(frame)
     assert list(out["a"]) == ["'=1+1", "ok"] and list(out["b"]) == [1, 2]
+
+
+def test_a_control_character_anywhere_needs_marking():
+    for text in ("looks fine\r=1+1", "a\nb", "a\tb", "a\x00b", "=x", "@x"):
+        assert needs_quote(text), repr(text)
+    assert not needs_quote("a = b") and not needs_quote("3 + 4")
+
+
+HOSTILE_NOTES = [
+    "looks fine\r=1+1",
+    '\n=HYPERLINK("http://example.invalid/","x")',
+    "\t=1",
+    "@SUM(1)",
+    "=1+1",
+    "+1",
+    "-1+2",
+    "'=quoted already",
+    "two\r\nlines",
+    'say "=1"',
+]
+
+
+def starts_formula(cell: str) -> bool:
+    """A spreadsheet would run this cell: a trigger first (numbers like -1 are data)."""
+    if not cell or cell.startswith("'"):
+        return False
+    try:
+        float(cell)
+        return False
+    except ValueError:
+        return cell[0] in "=+-@\t\r\n"
+
+
+def hostile_frame():
+    pd = pytest.importorskip("pandas")
+    return pd.DataFrame(
+        {"question": [f"Q-{i}" for i in range(len(HOSTILE_NOTES))], "notes": HOSTILE_NOTES, "n": -1}
+    )
+
+
+def test_csv_document_quotes_every_field_and_no_cell_starts_a_formula():
+    text = csv_document(hostile_frame())
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["question", "notes", "n"]
+    assert len(rows) == len(HOSTILE_NOTES) + 1, "a line break stays inside its cell"
+    assert not [cell for row in rows for cell in row if starts_formula(cell)]
+    assert [unescape_csv_text(row[1]) for row in rows[1:]] == HOSTILE_NOTES
+    # a reader that turns unquoted fields into numbers finds none: every field is quoted
+    strict = csv.reader(io.StringIO(text, newline=""), quoting=csv.QUOTE_NONNUMERIC)
+    assert all(isinstance(cell, str) for row in strict for cell in row)
+
+
+def test_csv_document_reads_the_same_in_pandas():
+    pd = pytest.importorskip("pandas")
+    frame = pd.read_csv(
+        io.StringIO(csv_document(hostile_frame())), dtype=str, keep_default_na=False
+    )
+    assert len(frame) == len(HOSTILE_NOTES)
+    assert not [c for c in frame.to_numpy().ravel() if starts_formula(c)]
+    assert [unescape_csv_text(n) for n in frame["notes"]] == HOSTILE_NOTES

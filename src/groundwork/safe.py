@@ -2,14 +2,18 @@
 
 Spreadsheets run text that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some, a tab or
 carriage return) as a formula, so a participant's note could fetch URLs or run commands on
-a board member's machine (OWASP ASVS 1.2.10, CVE-2021-41270). Every export goes through
-this module:
+a board member's machine (OWASP ASVS 1.2.10, CVE-2021-41270). A line break or tab inside
+the text is as dangerous: a reader that splits rows on a bare carriage return or a tab
+turns ``looks fine\r=1+1`` into a cell ``=1+1``. So text that starts with a trigger or
+holds a control character anywhere is marked as text. Every export goes through this
+module:
 
 - XLSX: :func:`write_cell` stores text as a string cell (never type ``f``) and sets the
   cell's ``quotePrefix`` style when it starts with a trigger, so Excel and LibreOffice show
   exactly what was typed and keep it text when someone edits the cell.
-- CSV: :func:`safe_csv_text` prepends an apostrophe (the OWASP advice) to text that starts
-  with a trigger or an apostrophe; :func:`unescape_csv_text` undoes it exactly.
+- CSV: :func:`safe_csv_text` prepends an apostrophe (the OWASP advice) to text that needs
+  it or already starts with one; :func:`unescape_csv_text` undoes it exactly.
+  :func:`csv_document` writes every field quoted, so a line break stays inside its cell.
 - Everywhere: control characters are stripped (they corrupt workbooks) and text is capped
   at Excel's 32,767 characters. In XLSX a carriage return becomes a line feed: XML parsers
   turn a raw CR into LF anyway, so we do it once, on purpose, and the cell reads the same.
@@ -17,12 +21,14 @@ this module:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from typing import Any
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # tab, LF and CR included
 MAX_CELL_CHARS = 32_767
 
 
@@ -32,13 +38,14 @@ def strip_control(text: str) -> str:
 
 
 def needs_quote(text: str) -> bool:
-    return text.startswith(FORMULA_TRIGGERS)
+    """A leading formula trigger, or a control character anywhere (tab, CR, LF, NUL)."""
+    return text.startswith(FORMULA_TRIGGERS) or ANY_CONTROL.search(text) is not None
 
 
 def safe_cell_text(value: str) -> tuple[str, bool]:
     """Text fit for a cell, and whether it must be marked as text (quotePrefix)."""
+    quote = needs_quote(str(value))
     text = strip_control(str(value))
-    quote = needs_quote(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_CELL_CHARS]
     return text, quote
 
@@ -72,8 +79,9 @@ def safe_csv_text(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
+    quote = needs_quote(value) or value.startswith("'")
     text = strip_control(value)[:MAX_CELL_CHARS]
-    return "'" + text if needs_quote(text) or text.startswith("'") else text
+    return "'" + text if quote else text
 
 
 def unescape_csv_text(text: str) -> str:
@@ -83,6 +91,11 @@ def unescape_csv_text(text: str) -> str:
 
 def safe_csv_frame(frame):  # pandas.DataFrame -> pandas.DataFrame
     return frame.map(safe_csv_text)
+
+
+def csv_document(frame) -> str:  # pandas.DataFrame -> str
+    """The one way the app writes CSV: every cell sanitised, every field quoted."""
+    return safe_csv_frame(frame).to_csv(index=False, quoting=csv.QUOTE_ALL)
 
 
 def header_footer_text(text: str) -> str:

@@ -12,6 +12,7 @@ import streamlit as st
 from groundwork import excel
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store, StoreError, database_path
+from groundwork.ui.text import plain
 
 log = logging.getLogger("groundwork")
 
@@ -64,7 +65,7 @@ def friendly_errors() -> Iterator[None]:
     try:
         yield
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     except excel.WorkbookError as exc:
         show_problems("The workbook was refused", exc.problems)
     except Exception:  # noqa: BLE001 - the last line of defence for users
@@ -82,11 +83,15 @@ def round_picker(s: Store, key: str = "round") -> int | None:
         st.info("No assessment yet. Start one on the Assess page.")
         st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
         return None
+    # selectbox options are plain text: no escaping needed (or wanted) here
     labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
     ids = list(reversed(list(labels)))
     current = query_int(key)
     if st.query_params.get(key) is not None and current not in labels:
-        st.warning(f"There is no round {st.query_params.get(key)!r}; showing the latest instead.")
+        st.warning(
+            f"There is no round {plain(repr(st.query_params.get(key)))}; "
+            "showing the latest instead."
+        )
     if current not in labels:
         current = ids[0]
     chosen = st.selectbox(
@@ -111,7 +116,7 @@ def count(n: int, noun: str) -> str:
 
 def show_problems(title: str, problems: list) -> None:
     """Every problem of a refused file, as plain text (never HTML)."""
-    st.error(f"{title}: {count(len(problems), 'problem')}. Nothing was changed.")
+    st.error(f"{plain(title)}: {count(len(problems), 'problem')}. Nothing was changed.")
     st.code("\n".join(str(p) for p in problems), language=None)
 
 

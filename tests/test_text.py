@@ -1,0 +1,94 @@
+"""Safe text: names and rubric strings reach Markdown elements as text, never as images,
+links, HTML, colours, icons, emoji or LaTeX."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from groundwork.ui.text import WORD_JOINER, plain, rubric_text
+
+HOSTILE = "**bold** ![x](http://example.invalid/a.png) [link](http://example.invalid/)"
+ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped text: escapes read, word joiners invisible."""
+    return ESCAPE.sub(r"\1", markdown).replace(WORD_JOINER, "")
+
+
+def unescaped(markdown: str, chars: str) -> list[int]:
+    """Positions of any of ``chars`` not preceded by an odd number of backslashes."""
+    found = []
+    for i, ch in enumerate(markdown):
+        if ch in chars:
+            run = len(markdown[:i]) - len(markdown[:i].rstrip("\\"))
+            if run % 2 == 0:
+                found.append(i)
+    return found
+
+
+AUTOLINK = re.compile(r"(?i)https?://|www\.|[\w.+-]@[\w-]")
+texty = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=60)
+markdownish = st.text(st.sampled_from(list("![](<>)*_`:$&~|#\\-+.=1 aZ/@wh\n\t")), max_size=40)
+
+
+@given(st.one_of(texty, markdownish, st.just(HOSTILE)))
+def test_plain_leaves_nothing_markdown_could_act_on(text):
+    out = plain(text)
+    assert "![" not in out.replace("\\[", "")
+    assert not unescaped(out, "[]<>`*_:$&~|#")
+    assert not AUTOLINK.search(out)
+    assert "\n" not in out
+
+
+@given(st.one_of(texty, markdownish))
+def test_plain_reads_exactly_as_typed(text):
+    expected = re.sub(r"[\x00-\x1f\x7f]", " ", text)
+    assert shown(plain(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "escaped"),
+    [
+        ("**bold**", r"\*\*bold\*\*"),
+        ("![x](http://e.invalid/a.png)", "!\\[x\\](http" + WORD_JOINER + r"\://e.invalid/a.png)"),
+        (":red[alarm] :material/home: :smile:", r"\:red\[alarm\] \:material/home\: \:smile\:"),
+        ("costs $5 to $10", r"costs \$5 to \$10"),
+        ("<img src=x>", r"\<img src=x\>"),
+        ("- not a list", r"\- not a list"),
+        ("1. not a list", r"1\. not a list"),
+        ("Claims triage assistant", "Claims triage assistant"),
+        ("Acme / Claims (EU)", "Acme / Claims (EU)"),
+    ],
+)
+def test_plain_escapes_markdown_and_streamlit_syntax(typed, escaped):
+    assert plain(typed) == escaped
+
+
+@given(st.one_of(texty, markdownish, st.just(HOSTILE)))
+def test_rubric_text_never_has_images_links_html_or_shortcodes(text):
+    out = rubric_text(text)
+    prose = re.sub(r"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)", "", out)  # code shows as typed
+    assert not unescaped(prose, "[]<>:$&~|#`")
+    assert not AUTOLINK.search(prose)
+
+
+def test_rubric_text_keeps_emphasis_code_and_line_breaks():
+    text = "Logs are *kept* for **90 days**;\nsee `retention: 90d`."
+    assert rubric_text(text) == "Logs are *kept* for **90 days**;  \nsee `retention: 90d`."
+
+
+def test_rubric_text_drops_images_and_links_but_keeps_their_words():
+    out = rubric_text("See ![chart](http://e.invalid/c.png) and [the policy](http://e.invalid/)")
+    assert shown(out) == "See ![chart](http://e.invalid/c.png) and [the policy](http://e.invalid/)"
+    assert "![" not in out and "](" not in out.replace("\\](", "")
+
+
+def test_rubric_text_is_not_a_list_or_a_rule():
+    assert rubric_text("* item") == r"\* item"
+    assert rubric_text("***") == r"\*\*\*"
+    assert rubric_text("# Heading") == r"\# Heading"
