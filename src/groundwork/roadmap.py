@@ -241,7 +241,10 @@ def _steps(
             elif q.answer == UNKNOWN:
                 add_assess(q.id, REACH_THE_TARGET)
             continue
-        gate_level = max(q.floor or 0, blocked_dims.get(q.dimension, 0))
+        no_gate = rubric.min_level
+        gate_level = max(
+            q.floor if q.floor is not None else no_gate, blocked_dims.get(q.dimension, no_gate)
+        )
         top = max(q.target, next_targets.get(q.id, q.target), gate_level)
         for level in range(q.level + 1, top + 1):
             if level <= gate_level:
@@ -266,10 +269,12 @@ def _steps(
                 for dep in rubric.question(item.question).actions[item.to_level].depends_on:
                     dep_q, dep_level = parse_dependency(dep)
                     current = by_id[dep_q]
-                    if current.answer == NA or (current.level or 0) >= dep_level:
+                    if current.answer == NA:
                         continue
                     if current.level is None:
                         deps.append(add_assess(dep_q, item.phase))
+                        continue
+                    if current.level >= dep_level:
                         continue
                     for lv in range(current.level + 1, dep_level + 1):
                         before = items.get(f"{dep_q}@{lv}")

@@ -57,7 +57,7 @@ DEFAULT_EFFORTS = {"S": 1, "M": 2, "L": 4}
 # Limits that keep the work of reading a rubric bounded whatever the file holds.
 MAX_RUBRIC_BYTES = 1_000_000
 MAX_YAML_DEPTH = 32
-MAX_YAML_NODES = 200_000
+MAX_YAML_NODES = 100_000
 MAX_SCALE_LEVELS = 11
 MAX_QUESTIONS = 500
 MAX_TEXT_CHARS = 10_000
@@ -77,7 +77,7 @@ class _Model(BaseModel):
 class ScaleLevel(_Model):
     """One level of the rubric's scale, e.g. 3 "Defined"."""
 
-    level: int
+    level: int = Field(ge=0)  # readiness is a share of the target, so levels start at 0
     label: Text
     meaning: Text = ""
 
@@ -451,13 +451,9 @@ def _pydantic_message(err: dict[str, Any]) -> tuple[Path_, str]:
         return loc, f"expected a mapping of keys to values, got {type(got).__name__} {got!r}"[:200]
     if kind == "finite_number":
         return loc, f"expected a finite number, got {got!r}"
-    if (
-        kind == "string_pattern_mismatch"
-        and loc
-        and loc[-1] in ("id", "[key]")
-        or (kind == "string_pattern_mismatch" and "^[^\\s@]+$" in str(err.get("ctx")))
-    ):
-        return loc, f"an id must be text without spaces or '@', got {got!r}"
+    is_id = bool(loc) and loc[-1] == "id"
+    if kind == "string_pattern_mismatch" or (is_id and kind in ("string_too_short", "string_type")):
+        return loc, f"an id must be text without spaces or '@', got {got!r}"[:200]
     return loc, err["msg"][0].lower() + err["msg"][1:]
 
 
@@ -519,9 +515,9 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree and the data of one YAML document, within the limits above."""
     if len(text) > MAX_RUBRIC_BYTES:
         raise InputError(1, f"the file is larger than {MAX_RUBRIC_BYTES:,} characters")
-    loader = _BoundedLoader(text)
-    node = None
+    loader, node = None, None
     try:
+        loader = _BoundedLoader(text)
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.MarkedYAMLError as exc:
@@ -532,13 +528,15 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
         raise InputError(mark.line + 1 if mark else 1, message) from None
     except yaml.reader.ReaderError as exc:  # a control character or broken encoding
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise InputError(line, f"character {exc.character!r} is not allowed in YAML") from None
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise InputError(line, f"character {char!r} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
         raise InputError(1, f"YAML error: {exc}") from None
     except ValueError as exc:  # a well-formed scalar with an impossible value, e.g. 2026-02-30
         raise InputError(_bad_scalar_line(node), f"invalid value: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(text: str) -> Any:
