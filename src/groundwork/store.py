@@ -23,6 +23,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 from sqlite_utils.db import NotFoundError
 
+from groundwork.limits import text_problem
 from groundwork.rubric import Rubric, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
 
@@ -596,6 +597,8 @@ class Store:
         finalised_at: str | None = None,
     ) -> int:
         """A whole round in one transaction: all of it lands, or none of it."""
+        for qid, a in answers.items():
+            _check_answer_text(qid, a)
         with self.write() as db:
             aid = self.create_assessment(
                 scope_id, rubric, stage, tier, who=who, label=label, created_at=created_at
@@ -773,6 +776,7 @@ class Store:
                 changes.get("evidence", kept.get("evidence")) or "",
                 changes.get("notes", kept.get("notes")) or "",
             )
+            _check_answer_text(question_id, merged)
             row = _answer_row(assessment_id, pid, question_id, merged, who, now())
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
@@ -830,6 +834,9 @@ class Store:
         unknown = set(fields) - set(ROADMAP_FIELDS)
         if unknown:
             raise StoreError(f"unknown roadmap field(s): {', '.join(sorted(unknown))}")
+        problem = text_problem(f"{item_id}: the notes", fields.get("notes"))
+        if problem:
+            raise StoreError(problem)
         if "status" in fields and fields["status"] not in ROADMAP_STATUSES:
             raise StoreError(f"status must be one of: {', '.join(ROADMAP_STATUSES)}")
         for key in ("start", "due"):
@@ -897,6 +904,14 @@ def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str)
         "answered_by": who,
         "answered_at": at,
     }
+
+
+def _check_answer_text(question_id: str, answer: Answer) -> None:
+    """Evidence and notes within :data:`groundwork.limits.MAX_TEXT`, or a StoreError."""
+    for what, text in (("evidence", answer.evidence), ("notes", answer.notes)):
+        problem = text_problem(f"{question_id}: the {what}", text)
+        if problem:
+            raise StoreError(problem)
 
 
 def _check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:
