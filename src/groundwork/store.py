@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 from sqlite_utils.db import NotFoundError
 
-from groundwork.limits import text_problem
+from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE, text_problem
 from groundwork.rubric import Rubric, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
 
@@ -370,12 +371,22 @@ class Store:
     def _save_logo(self, organisation_id: int, data: bytes) -> Path:
         from PIL import Image, UnidentifiedImageError
 
-        if len(data) > 1_000_000:
-            raise StoreError("the logo is larger than 1 MB")
+        if len(data) > MAX_LOGO_BYTES:
+            raise StoreError(f"the logo is larger than {MAX_LOGO_BYTES // 1_000_000} MB")
+        limit = f"{MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels: scale it down"
+        too_big = f"the logo is over {limit}"
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                kind = image.format
-                image.verify()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                # open() reads only the header; the size is checked before any decoding
+                with Image.open(io.BytesIO(data)) as image:
+                    kind = image.format
+                    width, height = image.size
+                    if width > MAX_LOGO_SIDE or height > MAX_LOGO_SIDE:
+                        raise StoreError(f"the logo is {width}×{height}, over {limit}")
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise StoreError(too_big) from None
         except (UnidentifiedImageError, OSError, SyntaxError):
             raise StoreError("the logo is not a readable PNG or JPEG image") from None
         if kind not in ("PNG", "JPEG"):
