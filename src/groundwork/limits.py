@@ -16,5 +16,5 @@ MAX_LOGO_SIDE = 4096  # a branding logo's width and height, in pixels
 def text_problem(what: str, text: str | None, limit: int = MAX_TEXT) -> str | None:
     """Why ``text`` cannot be stored as ``what``, or None when it fits."""
     if text is not None and len(text) > limit:
-        return f"{what} is {len(text):,} characters, over the limit of {limit:,}"
+        return f"{what}: {len(text):,} characters, over the limit of {limit:,}"
     return None

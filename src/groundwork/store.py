@@ -845,7 +845,7 @@ class Store:
         unknown = set(fields) - set(ROADMAP_FIELDS)
         if unknown:
             raise StoreError(f"unknown roadmap field(s): {', '.join(sorted(unknown))}")
-        problem = text_problem(f"{item_id}: the notes", fields.get("notes"))
+        problem = text_problem(f"{item_id} notes", fields.get("notes"))
         if problem:
             raise StoreError(problem)
         if "status" in fields and fields["status"] not in ROADMAP_STATUSES:
@@ -920,7 +920,7 @@ def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str)
 def _check_answer_text(question_id: str, answer: Answer) -> None:
     """Evidence and notes within :data:`groundwork.limits.MAX_TEXT`, or a StoreError."""
     for what, text in (("evidence", answer.evidence), ("notes", answer.notes)):
-        problem = text_problem(f"{question_id}: the {what}", text)
+        problem = text_problem(f"{question_id} {what}", text)
         if problem:
             raise StoreError(problem)
 

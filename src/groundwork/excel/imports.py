@@ -642,7 +642,7 @@ def read_questionnaire(
                 confidence = number
         texts = {"evidence": _text(evidence), "notes": _text(notes)}
         for what, header in (("evidence", qbook.EVIDENCE_HEADER), ("notes", qbook.NOTES_HEADER)):
-            problem = text_problem(f"{qid}: the {what}", texts[what])
+            problem = text_problem(f"{qid} {what}", texts[what])
             if problem:
                 problems.append(WorkbookProblem(*where, col[header], problem))
                 ok = False
@@ -875,9 +875,7 @@ def preview_roadmap(
                 text = _text(value)
                 if len(text) > MAX_TEXT:
                     problems.append(
-                        WorkbookProblem(
-                            sheet.name, r, c, str(text_problem(f"{item}: the {key}", text))
-                        )
+                        WorkbookProblem(sheet.name, r, c, str(text_problem(f"{item} {key}", text)))
                     )
                     continue
             new[key] = text
