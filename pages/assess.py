@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import excel, interchange, reports, ui
+from groundwork.limits import MAX_TEXT
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store
 from groundwork.ui.text import plain, rubric_text
@@ -312,6 +313,8 @@ def walkthrough(s: Store, aid: int) -> None:
             c2.text_input(
                 "Evidence (links, documents)",
                 key=keys["evidence"],
+                max_chars=MAX_TEXT,
+                help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
                 args=(aid, q.id, "evidence", saved is None),
                 disabled=a.final,
@@ -319,6 +322,8 @@ def walkthrough(s: Store, aid: int) -> None:
             st.text_area(
                 "Notes",
                 key=keys["notes"],
+                max_chars=MAX_TEXT,
+                help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
                 args=(aid, q.id, "notes", saved is None),
                 disabled=a.final,

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import demo, reports, ui
+from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from groundwork.ui.text import plain
 
 st.title("Portfolio")
@@ -167,7 +168,11 @@ with ui.friendly_errors(), ui.store() as s:
                 )
                 current = next(o for o in orgs if o["id"] == org_id)
                 accent = st.color_picker("Accent colour", current.get("accent") or "#1D4ED8")
-                logo = st.file_uploader("Logo (PNG or JPEG, up to 1 MB)", type=["png", "jpg"])
+                logo = st.file_uploader(
+                    f"Logo (PNG or JPEG, up to {MAX_LOGO_BYTES // 1_000_000} MB and "
+                    f"{MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels)",
+                    type=["png", "jpg"],
+                )
                 if current.get("logo"):
                     st.caption("A logo is set; uploading another replaces it.")
                 if st.form_submit_button("Save branding"):

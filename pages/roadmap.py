@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import charts, excel, reports, ui
+from groundwork.limits import MAX_TEXT
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.safe import csv_document
 from groundwork.store import ROADMAP_STATUSES
@@ -85,6 +86,7 @@ with ui.friendly_errors(), ui.store() as s:
                     ),
                     "start": st.column_config.DateColumn("Start"),
                     "due": st.column_config.DateColumn("Due"),
+                    "notes": st.column_config.TextColumn("Notes", max_chars=MAX_TEXT),
                 },
             )
             edits = reports.roadmap_edits(view.rows, edited.to_dict("records"))
@@ -112,7 +114,13 @@ with ui.friendly_errors(), ui.store() as s:
                 d1, d2 = st.columns(2)
                 begin = d1.date_input("Start", value=dt.date.fromisoformat(row["start"]))
                 due = d2.date_input("Due", value=dt.date.fromisoformat(row["due"]))
-                notes = st.text_area("Notes", value=row["notes"], height=68)
+                notes = st.text_area(
+                    "Notes",
+                    value=row["notes"],
+                    height=68,
+                    max_chars=MAX_TEXT,
+                    help=f"Up to {MAX_TEXT:,} characters.",
+                )
                 if st.form_submit_button("Save item", type="primary"):
                     if due < begin:
                         st.error("The due date is before the start date.")

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from groundwork.limits import text_problem
 from groundwork.rubric import InputError, Rubric, load_yaml
 from groundwork.scoring import NA, UNKNOWN, Answer
 
@@ -142,7 +143,7 @@ def parse_answers(
             problems.append(f"{where}: {qid} is answered twice")
             continue
         try:
-            answers[qid] = Answer(
+            answer = Answer(
                 parse_value(raw, rubric),
                 confidence=_confidence(extra.get("confidence")),
                 evidence=_text(extra.get("evidence")),
@@ -150,6 +151,13 @@ def parse_answers(
             )
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
+            continue
+        checks = (text_problem("evidence", answer.evidence), text_problem("notes", answer.notes))
+        long = [p for p in checks if p]
+        if long:
+            problems += [f"{where}: {p}" for p in long]
+            continue
+        answers[qid] = answer
     if problems:
         raise AnswersError(problems)
     return answers

@@ -8,11 +8,13 @@ import checks everything first and then writes in one transaction, or not at all
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from groundwork.rubric import RubricError, parse_rubric
+from groundwork.limits import MAX_TEXT
+from groundwork.rubric import Rubric, RubricError, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, check_stage_and_tier, validate_answers
 from groundwork.store import ROADMAP_STATUSES, Store, now
 
@@ -50,10 +52,10 @@ class RubricDoc(_Doc):
 
 class AnswerDoc(_Doc):
     question: str
-    answer: int | Literal["na", "unknown"]
-    confidence: int | None = Field(None, ge=1, le=5)
-    evidence: str = ""
-    notes: str = ""
+    answer: StrictInt | Literal["na", "unknown"]  # strict: JSON true is not level 1
+    confidence: StrictInt | None = Field(None, ge=1, le=5)
+    evidence: str = Field("", max_length=MAX_TEXT)
+    notes: str = Field("", max_length=MAX_TEXT)
 
 
 class RoadmapItemDoc(_Doc):
@@ -62,7 +64,7 @@ class RoadmapItemDoc(_Doc):
     start: dt.date | None = None
     due: dt.date | None = None
     status: str = "not started"
-    notes: str = ""
+    notes: str = Field("", max_length=MAX_TEXT)
 
 
 class AssessmentDoc(_Doc):
@@ -140,17 +142,28 @@ class InterchangeError(ValueError):
         super().__init__("\n".join(problems))
 
 
+_UNION_MEMBER = re.compile(r"^(int|literal\[.*\])$")
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a field path: ``answers[3].answer``."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "document"
+
+
 def read_document(text: str | bytes) -> AssessmentDoc:
-    """Parse and check a document; every problem is named."""
+    """Parse and check a document; every problem is named by its field path."""
     try:
         doc = AssessmentDoc.model_validate_json(text)
     except ValidationError as exc:
-        raise InterchangeError(
-            [
-                f"{'.'.join(str(p) for p in e['loc']) or 'document'}: {e['msg']}"
-                for e in exc.errors()
-            ]
-        ) from None
+        # one line per field: the members of a union (int or 'na'/'unknown') are merged
+        found: dict[str, list[str]] = {}
+        for e in exc.errors():
+            loc = tuple(p for p in e["loc"] if not _UNION_MEMBER.match(str(p)))
+            found.setdefault(_where(loc), []).append(e["msg"])
+        raise InterchangeError([f"{path}: {' or '.join(m)}" for path, m in found.items()]) from None
     problems = []
     try:
         rubric = parse_rubric(doc.rubric.source, f"rubric {doc.rubric.id}")
@@ -158,15 +171,20 @@ def read_document(text: str | bytes) -> AssessmentDoc:
         raise InterchangeError([f"rubric: {p}" for p in exc.problems]) from None
     if rubric.sha256 != doc.rubric.sha256:
         problems.append("rubric: the text does not match its sha256; the file was altered")
-    answers = {a.question: a.answer for a in doc.answers}
-    if len(answers) != len(doc.answers):
-        problems.append("answers: a question is answered twice")
-    problems += [f"answers: {p}" for p in validate_answers(rubric, answers)]
+    problems += _answer_problems(rubric, doc.answers)
+    problems += _round_problems(doc.round)
     for i, item in enumerate(doc.roadmap):
+        if not _is_step(rubric, item.id):
+            problems.append(
+                f"roadmap[{i}].id: unknown roadmap item '{item.id}' (not a step of this rubric)"
+            )
         if item.status not in ROADMAP_STATUSES:
             problems.append(
-                f"roadmap.{i}: status '{item.status}' is not one of {', '.join(ROADMAP_STATUSES)}"
+                f"roadmap[{i}].status: status '{item.status}' is not one of "
+                f"{', '.join(ROADMAP_STATUSES)}"
             )
+        if item.start and item.due and item.due < item.start:
+            problems.append(f"roadmap[{i}].due: {item.due} is before the start date {item.start}")
     try:
         check_stage_and_tier(rubric, doc.round.stage, doc.round.tier)
     except ValueError as exc:
@@ -174,6 +192,55 @@ def read_document(text: str | bytes) -> AssessmentDoc:
     if problems:
         raise InterchangeError(problems)
     return doc
+
+
+def _answer_problems(rubric: Rubric, answers: list[AnswerDoc]) -> list[str]:
+    problems = []
+    first: dict[str, int] = {}
+    for i, a in enumerate(answers):
+        if a.question in first:
+            problems.append(
+                f"answers[{i}].question: {a.question} is answered twice "
+                f"(also answers[{first[a.question]}])"
+            )
+            continue
+        first[a.question] = i
+        for p in validate_answers(rubric, {a.question: a.answer}):
+            field = "question" if p.startswith("unknown question") else "answer"
+            problems.append(f"answers[{i}].{field}: {p}")
+    return problems
+
+
+def _round_problems(round_: RoundDoc) -> list[str]:
+    """Times that cannot be stored (a zone pushing year 1 or 9999 out of range), or out of
+    order; stored times are UTC, so each must have a UTC equivalent."""
+    problems = []
+    stamps: dict[str, str] = {}
+    for name in ("created_at", "finalised_at"):
+        moment = getattr(round_, name)
+        if moment is None:
+            continue
+        try:
+            stamps[name] = _stamp(moment)
+        except (OverflowError, ValueError):
+            problems.append(f"round.{name}: {moment.isoformat()} is out of range in UTC")
+    if "created_at" in stamps and "finalised_at" in stamps:
+        if _utc(round_.finalised_at) < _utc(round_.created_at):  # type: ignore[arg-type]
+            problems.append(
+                f"round.finalised_at: {stamps['finalised_at']} is before created_at "
+                f"{stamps['created_at']}"
+            )
+    return problems
+
+
+def _is_step(rubric: Rubric, item_id: str) -> bool:
+    """Whether ``item_id`` names a roadmap step this rubric can produce."""
+    qid, _, target = item_id.rpartition("@")
+    try:
+        question = rubric.question(qid)
+    except KeyError:
+        return False
+    return target == "assess" or (target.isdigit() and int(target) in question.actions)
 
 
 def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = "") -> int:
@@ -219,11 +286,16 @@ def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = 
     return aid
 
 
-def _stamp(moment: dt.datetime) -> str:
-    """Stored timestamps are ISO 8601 in UTC; a time without a zone is taken as UTC."""
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A moment in UTC; a time without a zone is taken as UTC. OverflowError past 1..9999."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return moment.astimezone(dt.UTC)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """Stored timestamps are ISO 8601 in UTC."""
+    return _utc(moment).isoformat(timespec="seconds")
 
 
 def import_json(store: Store, text: str | bytes, scope_id: int, who: str = "") -> int:

@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from sqlite_utils import Database, Migrations
 from sqlite_utils.db import NotFoundError
 
+from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE, text_problem
 from groundwork.rubric import Rubric, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
 
@@ -369,12 +371,22 @@ class Store:
     def _save_logo(self, organisation_id: int, data: bytes) -> Path:
         from PIL import Image, UnidentifiedImageError
 
-        if len(data) > 1_000_000:
-            raise StoreError("the logo is larger than 1 MB")
+        if len(data) > MAX_LOGO_BYTES:
+            raise StoreError(f"the logo is larger than {MAX_LOGO_BYTES // 1_000_000} MB")
+        limit = f"{MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels: scale it down"
+        too_big = f"the logo is over {limit}"
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                kind = image.format
-                image.verify()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                # open() reads only the header; the size is checked before any decoding
+                with Image.open(io.BytesIO(data)) as image:
+                    kind = image.format
+                    width, height = image.size
+                    if width > MAX_LOGO_SIDE or height > MAX_LOGO_SIDE:
+                        raise StoreError(f"the logo is {width}×{height}, over {limit}")
+                    image.verify()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise StoreError(too_big) from None
         except (UnidentifiedImageError, OSError, SyntaxError):
             raise StoreError("the logo is not a readable PNG or JPEG image") from None
         if kind not in ("PNG", "JPEG"):
@@ -596,6 +608,8 @@ class Store:
         finalised_at: str | None = None,
     ) -> int:
         """A whole round in one transaction: all of it lands, or none of it."""
+        for qid, a in answers.items():
+            _check_answer_text(qid, a)
         with self.write() as db:
             aid = self.create_assessment(
                 scope_id, rubric, stage, tier, who=who, label=label, created_at=created_at
@@ -773,6 +787,7 @@ class Store:
                 changes.get("evidence", kept.get("evidence")) or "",
                 changes.get("notes", kept.get("notes")) or "",
             )
+            _check_answer_text(question_id, merged)
             row = _answer_row(assessment_id, pid, question_id, merged, who, now())
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
@@ -834,6 +849,9 @@ class Store:
         unknown = set(fields) - set(ROADMAP_FIELDS)
         if unknown:
             raise StoreError(f"unknown roadmap field(s): {', '.join(sorted(unknown))}")
+        problem = text_problem(f"{item_id} notes", fields.get("notes"))
+        if problem:
+            raise StoreError(problem)
         if "status" in fields and fields["status"] not in ROADMAP_STATUSES:
             raise StoreError(f"status must be one of: {', '.join(ROADMAP_STATUSES)}")
         for key in ("start", "due"):
@@ -901,6 +919,14 @@ def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str)
         "answered_by": who,
         "answered_at": at,
     }
+
+
+def _check_answer_text(question_id: str, answer: Answer) -> None:
+    """Evidence and notes within :data:`groundwork.limits.MAX_TEXT`, or a StoreError."""
+    for what, text in (("evidence", answer.evidence), ("notes", answer.notes)):
+        problem = text_problem(f"{question_id} {what}", text)
+        if problem:
+            raise StoreError(problem)
 
 
 def _check_stage_and_tier(rubric: Rubric, stage: str, tier: str) -> None:

@@ -6,8 +6,13 @@ Order of defence, all before anything is written:
 1. the package: ``.xlsx`` by name and by content (a zip with ``[Content_Types].xml`` and
    no macros), at most :data:`MAX_BYTES`, and no zip bomb (uncompressed total and ratio
    checked from the zip directory before openpyxl opens anything);
-2. the cells: read with ``load_workbook(read_only=True)`` (defusedxml installed, so no XML
-   bombs), and any formula cell anywhere is refused;
+   no part over :data:`MAX_PART_BYTES` and at most :data:`MAX_SHARED_STRINGS` shared
+   strings, counted in the raw part, since openpyxl parses the whole table up front;
+2. the cells: read in openpyxl's read-only mode (defusedxml installed, so no XML bombs),
+   and only the sheets this kind of workbook has (``_meta`` and its one data sheet), never
+   every sheet in the file; at most :data:`MAX_CELL_CHARS` characters in a cell,
+   :data:`MAX_TOTAL_CHARS` in all and :data:`MAX_CELLS` filled cells; any formula cell is
+   refused;
 3. the content: the hidden ``_meta`` sheet must name this rubric by hash; rows are matched
    by question or item id, never by position; every value is validated.
 
@@ -20,17 +25,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from groundwork.answers import parse_value
 from groundwork.excel import export as roadmap_book
 from groundwork.excel import questionnaire as qbook
 from groundwork.excel.common import FORMAT_VERSION, META_SHEET, WorkbookError, WorkbookProblem
+from groundwork.limits import MAX_TEXT, text_problem
 from groundwork.reports import roadmap_view
 from groundwork.rubric import RUBRICS_DIR, Rubric, RubricError, load_rubric
 from groundwork.scoring import Answer, answer_text, score
@@ -41,8 +50,15 @@ MAX_UNCOMPRESSED = 50 * 1024 * 1024  # all members together
 MAX_RATIO = 100  # per member larger than RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 MAX_MEMBERS = 2000
+MAX_PART_BYTES = 10 * 1024 * 1024  # any one member, uncompressed
+MAX_SHARED_STRINGS = 20_000  # entries in the shared-string table (ours hold a few hundred)
 MAX_ROWS = 20_000  # per sheet
 MAX_COLUMNS = 64  # per sheet; our widest sheet has 16
+MAX_CELLS = 100_000  # filled cells in the sheets read
+MAX_CELL_CHARS = 32_767  # characters in one cell: Excel's own limit
+MAX_TOTAL_CHARS = 2_000_000  # characters in all the cells read, each use of a string counted
+MAX_PROBLEMS = 200  # problems listed before reading stops
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 FILE = ""  # the sheet name of a problem with the file as a whole
@@ -95,6 +111,14 @@ def check_package(data: bytes, filename: str | None = None) -> list[WorkbookProb
                         f"{MAX_RATIO}:1 (a zip bomb?)"
                     )
                 ]
+        for i in infos:
+            if i.file_size > MAX_PART_BYTES:
+                return [
+                    _file_problem(
+                        f"{name}: part {i.filename} unpacks to {i.file_size / 1024 / 1024:.0f} MB, "
+                        f"over the limit of {MAX_PART_BYTES // 1024 // 1024} MB for one part"
+                    )
+                ]
         if "[Content_Types].xml" not in names:
             return [_file_problem(f"{name}: not an .xlsx workbook (no [Content_Types].xml)")]
         if any(n.lower().endswith("vbaproject.bin") for n in names):
@@ -107,7 +131,44 @@ def check_package(data: bytes, filename: str | None = None) -> list[WorkbookProb
             return [_file_problem(f"{name}: the workbook is macro-enabled (.xlsm content)")]
         if XLSX_MAIN not in types:
             return [_file_problem(f"{name}: not an Excel workbook (.xlsx) package")]
+        for part in _shared_string_parts(types, names):
+            if _count_entries(archive, part) > MAX_SHARED_STRINGS:
+                return [
+                    _file_problem(
+                        f"{name}: the shared-string table {part} has more than "
+                        f"{MAX_SHARED_STRINGS:,} entries"
+                    )
+                ]
     return []
+
+
+_OVERRIDE = re.compile(r"<(?:[\w.-]{1,16}:)?Override\b[^>]*>")
+_PART_NAME = re.compile(r"PartName\s*=\s*[\"']/?([^\"']+)[\"']")
+_SI = re.compile(rb"<(?:[\w.-]{1,16}:)?si[\s/>]")
+
+
+def _shared_string_parts(types: str, names: set[str]) -> list[str]:
+    """The members holding shared strings, found as openpyxl finds them (by content type)."""
+    parts = {"xl/sharedStrings.xml"}
+    for override in _OVERRIDE.findall(types):
+        found = _PART_NAME.search(override)
+        if SHARED_STRINGS in override and found:
+            parts.add(found[1])
+    return sorted(p for p in parts if p in names)
+
+
+def _count_entries(archive: zipfile.ZipFile, part: str) -> int:
+    """The ``<si>`` entries of a shared-string part, streamed; stops once over the limit."""
+    count, tail = 0, b""
+    with archive.open(part) as src:
+        while chunk := src.read(1 << 20):
+            block = tail + chunk
+            keep = max(len(block) - 32, 0)  # a tag cut by the chunk boundary is counted next
+            count += sum(1 for m in _SI.finditer(block) if m.start() < keep)
+            tail = block[keep:]
+            if count > MAX_SHARED_STRINGS:
+                return count
+    return count + len(_SI.findall(tail))
 
 
 # ---------------------------------------------------------------------------------
@@ -138,18 +199,108 @@ class _Book:
     meta_rows: list[list[Any]]
 
 
-def _open(data: bytes, filename: str | None) -> tuple[_Book, list[WorkbookProblem]]:
-    """Every sheet's values, and a problem for every formula or error cell."""
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not parse itself to learn its size: the declared size is
+    never trusted (see :func:`_open`), and sizing one with no ``<dimension>`` reads it all."""
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _KnownSheetsReader(ExcelReader):
+    """openpyxl's read-only reader, made to set up only the sheets asked for.
+
+    ``load_workbook`` sets up every sheet, and a sheet with no ``<dimension>`` is parsed in
+    full just to size it, so dozens of hidden sheets cost minutes before a cell is read.
+    This reads the manifest, shared strings, workbook and styles (for date formats) and
+    then only ``wanted``; document properties, theme and defined names are not needed.
+    """
+
+    def __init__(self, data: bytes, wanted: tuple[str, ...]):
+        super().__init__(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        self.wanted = wanted
+
+    def read(self) -> None:
+        self.read_manifest()
+        self.read_strings()
+        self.read_workbook()
+        apply_stylesheet(self.archive, self.wb)
+        self.read_worksheets()
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if sheet.name not in self.wanted or rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                continue
+            ws = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws.sheet_state = sheet.state
+            self.wb._sheets.append(ws)
+
+
+class _Budget:
+    """What the cells read so far have cost: too much, and reading stops at once."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.chars = 0
+
+    def spend(self, sheet: str, row: int, column: int, value: Any) -> WorkbookProblem | None:
+        """A problem for this cell (too long), or None; WorkbookError once over budget."""
+        if value is None:
+            return None
+        self.cells += 1
+        if self.cells > MAX_CELLS:
+            raise WorkbookError(
+                [_file_problem(f"more than {MAX_CELLS:,} filled cells: this is not our workbook")]
+            )
+        if not isinstance(value, str):
+            return None
+        self.chars += len(value)
+        if self.chars > MAX_TOTAL_CHARS:
+            raise WorkbookError(
+                [
+                    WorkbookProblem(
+                        sheet,
+                        row,
+                        column,
+                        f"the cells hold more than {MAX_TOTAL_CHARS:,} characters of text "
+                        "in all: nothing was imported",
+                    )
+                ]
+            )
+        if len(value) > MAX_CELL_CHARS:
+            return WorkbookProblem(
+                sheet,
+                row,
+                column,
+                f"the cell holds {len(value):,} characters, over Excel's limit of "
+                f"{MAX_CELL_CHARS:,}",
+            )
+        return None
+
+
+def _open(
+    data: bytes, filename: str | None, sheets: tuple[str, ...] = ()
+) -> tuple[_Book, list[WorkbookProblem]]:
+    """The values of the meta sheet and ``sheets`` (no other sheet is even opened), and a
+    problem for every formula, error or overlong cell."""
     problems = check_package(data, filename)
     if problems:
         raise WorkbookError(problems)
+    wanted = (META_SHEET, *sheets)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        reader = _KnownSheetsReader(data, wanted)
+        reader.read()
+        wb = reader.wb
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise WorkbookError([_file_problem(f"cannot read the workbook: {exc}")]) from None
-    sheets: dict[str, _Sheet] = {}
+    found: dict[str, _Sheet] = {}
+    budget = _Budget()
     try:
         for ws in wb.worksheets:
+            if ws.title in found:
+                continue
             rows: list[list[Any]] = []
             refused: set[int] = set()
             # The sheet's declared size is the file's claim, not a fact: a tiny file that
@@ -159,12 +310,24 @@ def _open(data: bytes, filename: str | None) -> tuple[_Book, list[WorkbookProble
                 if r > MAX_ROWS:
                     problems.append(WorkbookProblem(ws.title, r, 0, f"more than {MAX_ROWS} rows"))
                     break
+                if len(problems) >= MAX_PROBLEMS:
+                    problems.append(
+                        WorkbookProblem(
+                            ws.title, r, 0, f"over {MAX_PROBLEMS} problems: reading stopped here"
+                        )
+                    )
+                    break
                 values = []
                 for c, cell in enumerate(cells, start=1):
                     kind = getattr(cell, "data_type", None)
-                    if kind in ("f", "e"):
+                    value = getattr(cell, "value", None)
+                    too_long = budget.spend(ws.title, r, c, value)
+                    if kind in ("f", "e") or too_long:
                         refused.add(r)
-                    if kind == "f":
+                    if too_long:
+                        problems.append(too_long)
+                        values.append(None)
+                    elif kind == "f":
                         problems.append(
                             WorkbookProblem(
                                 ws.title, r, c, "formulas are not accepted: type the value itself"
@@ -172,24 +335,23 @@ def _open(data: bytes, filename: str | None) -> tuple[_Book, list[WorkbookProble
                         )
                         values.append(None)
                     elif kind == "e":
-                        problems.append(
-                            WorkbookProblem(ws.title, r, c, f"error value {cell.value!r}")
-                        )
+                        problems.append(WorkbookProblem(ws.title, r, c, f"error value {value!r}"))
                         values.append(None)
                     else:
-                        values.append(cell.value)
+                        values.append(value)
                 rows.append(values)
-            sheets[ws.title] = _Sheet(ws.title, rows, refused=refused)
+            found[ws.title] = _Sheet(ws.title, rows, refused=refused)
+    except WorkbookError:
+        raise
     except Exception as exc:
         raise WorkbookError([_file_problem(f"cannot read the workbook: {exc}")]) from None
     finally:
         wb.close()
-
     meta: dict[str, Any] = {}
     meta_rows: list[list[Any]] = []
-    if META_SHEET in sheets:
+    if META_SHEET in found:
         in_table = False
-        for row in sheets[META_SHEET].rows:
+        for row in found[META_SHEET].rows:
             if not any(v not in (None, "") for v in row):
                 in_table = True
                 continue
@@ -197,7 +359,7 @@ def _open(data: bytes, filename: str | None) -> tuple[_Book, list[WorkbookProble
                 meta_rows.append(row)
             elif row and row[0] is not None:
                 meta[str(row[0])] = row[1] if len(row) > 1 else None
-    return _Book(sheets, meta, meta_rows), problems
+    return _Book(found, meta, meta_rows), problems
 
 
 def _headers(sheet: _Sheet, wanted: list[str]) -> list[WorkbookProblem]:
@@ -343,7 +505,7 @@ def read_questionnaire(
     With ``rubric`` the file must be that rubric's questionnaire (same hash); without, the
     rubric is found by the hash in the file, among stored and shipped rubrics.
     """
-    book, problems = _open(data, filename)  # formula cells: reported with the rest
+    book, problems = _open(data, filename, (qbook.SHEET,))  # formulas: listed with the rest
     fatal = _check_meta(book, qbook.KIND)
     if fatal:
         raise WorkbookError(fatal + problems)
@@ -478,8 +640,14 @@ def read_questionnaire(
                 ok = False
             else:
                 confidence = number
+        texts = {"evidence": _text(evidence), "notes": _text(notes)}
+        for what, header in (("evidence", qbook.EVIDENCE_HEADER), ("notes", qbook.NOTES_HEADER)):
+            problem = text_problem(f"{qid} {what}", texts[what])
+            if problem:
+                problems.append(WorkbookProblem(*where, col[header], problem))
+                ok = False
         if ok:
-            answers[qid] = Answer(value, confidence, _text(evidence), _text(notes))
+            answers[qid] = Answer(value, confidence, texts["evidence"], texts["notes"])
     if not problems and not answers:
         problems.append(
             WorkbookProblem(sheet.name, 0, col[qbook.ANSWER_HEADER], "no question is answered")
@@ -600,7 +768,7 @@ def preview_roadmap(
     store: Store, data: bytes, *, filename: str | None = "roadmap.xlsx"
 ) -> RoadmapDiff:
     """Validate an edited roadmap workbook; return the changes it would make. No writes."""
-    book, problems = _open(data, filename)  # formula cells: reported with the rest
+    book, problems = _open(data, filename, ("Roadmap",))  # formulas: listed with the rest
     fatal = _check_meta(book, roadmap_book.KIND)
     if fatal:
         raise WorkbookError(fatal + problems)
@@ -705,6 +873,11 @@ def preview_roadmap(
                     continue
             else:
                 text = _text(value)
+                if len(text) > MAX_TEXT:
+                    problems.append(
+                        WorkbookProblem(sheet.name, r, c, str(text_problem(f"{item} {key}", text)))
+                    )
+                    continue
             new[key] = text
         if new.get("start") and new.get("due") and new["due"] < new["start"]:
             problems.append(
