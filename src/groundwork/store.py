@@ -389,6 +389,12 @@ class Store:
             }
         )
 
+    def people(self) -> set[str]:
+        """Everyone the audit log names: a database only the demo wrote names only it."""
+        if not self.db["audit_log"].exists():
+            return set()
+        return {r["who"] for r in self.db.query("select distinct who from audit_log")}
+
     def audit_log(self, entity: str | None = None, entity_id: Any = None) -> list[dict]:
         where, args = [], []
         if entity:
@@ -1058,6 +1064,27 @@ def _required(text: str, what: str) -> str:
     if len(text) > 200:
         raise StoreError(f"the {what} is too long (200 characters at most)")
     return text
+
+
+def release(path: str | Path) -> None:
+    """Fold the write-ahead log into the file and stop using WAL, so that the file can be
+    replaced by a rename without a stale ``-wal`` being applied to its successor.
+
+    Refused while another connection has the file open (a running server mid-request).
+    """
+    path = Path(path)
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as exc:
+        message = _storage_message(exc, path)
+        raise StorageError(
+            message or f"{path} is in use by another Groundwork process; try again in a moment."
+        ) from None
+    except sqlite3.DatabaseError:
+        pass  # not a database at all: nothing to fold in
+    finally:
+        conn.close()
 
 
 def open_store(path: str | Path | None = None, *, migrate: bool = True) -> Store:
