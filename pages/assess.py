@@ -8,6 +8,7 @@ from groundwork import excel, interchange, reports, ui
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store
 from groundwork.ui import answers as sync
+from groundwork.ui.rubrics import choices as rubric_choices
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
@@ -119,10 +120,8 @@ def start_form(s: Store) -> None:
             index=rubric.tier_ids.index(default_tier),
             format_func=lambda t: rubric.tier(t).title,
         )
-        stored = {r["sha256"]: f"{r['title']} {r['version']}" for r in s.rubrics()}
-        stored.setdefault(rubric.sha256, f"{rubric.title} {rubric.version}")
-        shas = [rubric.sha256] + [k for k in stored if k != rubric.sha256]
-        sha = st.selectbox("Rubric", shas, format_func=stored.get)
+        stored = rubric_choices(s.rubrics(), rubric)
+        sha = st.selectbox("Rubric", list(stored), format_func=stored.get)
         prefill = None
         if rounds:
             last = rounds[-1]

@@ -287,3 +287,55 @@ def test_taking_the_other_answer_drops_only_my_unsaved_change(tmp_path, monkeypa
     assert tab_b.text_area(key=f"a{aid}-MON-1-notes").value == ""
     with open_store(db) as s:
         assert s.answers(aid)["MON-1"] == Answer(3)
+
+
+@pytest.mark.parametrize(
+    ("problem", "sentence"), [("query_only = ON", "is read-only"), ("max_page_count = 1", "full")]
+)
+def test_a_full_disk_or_read_only_database_is_one_sentence_on_the_page(
+    problem, sentence, tmp_path, monkeypatch
+):
+    from groundwork.store import Store
+
+    db = tmp_path / "gw.db"
+    aid = _round(db)
+    at = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    at.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
+    real = Store.__init__
+
+    def cramped(self, path=None):
+        real(self, path)
+        self.db.execute(f"PRAGMA {problem}")  # max_page_count never goes below the file
+
+    monkeypatch.setattr(Store, "__init__", cramped)
+    at.text_input(key=f"a{aid}-MON-1-evidence").input("x" * 20_000).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(sentence in e and e.startswith("Nothing was saved") for e in errors), errors
+    assert not [e for e in errors if CRASH in e or "sqlite" in e.lower()]
+    monkeypatch.undo()
+    with open_store(db) as s:
+        assert s.answers(aid)["MON-1"] == Answer(3)
+
+
+def test_rubrics_with_the_same_title_and_version_are_told_apart(tmp_path, monkeypatch):
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric, parse_rubric
+
+    default = load_rubric(DEFAULT_RUBRIC)
+    edited = parse_rubric(default.source + "\n# a local edit, same title and version\n")
+    assert (edited.title, edited.version) == (default.title, default.version)
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot")
+        s.save_rubric(edited)
+        today = s.rubrics()[0]["added_at"][:10]
+    for page, key in (("pages/assess.py", None), ("pages/rubric.py", "rubric-pick")):
+        at = open_page(page, db, monkeypatch, scope=str(system))
+        box = at.selectbox(key=key) if key else next(b for b in at.selectbox if b.label == "Rubric")
+        options = list(box.options)
+        assert len(options) == 2 and len(set(options)) == 2, options
+        assert options[0].endswith(f"· not stored yet · {default.sha256[:8]} (default)")
+        assert options[1] == (
+            f"{edited.title} {edited.version} · added {today} · {edited.sha256[:8]}"
+        )
