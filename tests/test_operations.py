@@ -215,3 +215,18 @@ def test_a_served_app_cannot_be_reached_on_another_address(tmp_path):
             process.wait(15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_file_that_is_no_database_is_one_sentence(tmp_path, run_cli, monkeypatch):
+    db = tmp_path / "notes.txt"
+    db.write_text("these are my notes, not a database\n" * 200)
+    monkeypatch.setenv("GROUNDWORK_DB", str(db))
+    code, _, err = run_cli("export", "--assessment", 1, tmp_path / "out.xlsx")
+    assert code == 1
+    assert (
+        err
+        == f"groundwork: {db} is not a Groundwork database: point GROUNDWORK_DB at another file.\n"
+    )
+    code, _, err = run_cli("demo")
+    assert code == 1 and "it cannot be read as a Groundwork database" in err
+    assert db.read_text().startswith("these are my notes")

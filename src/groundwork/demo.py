@@ -159,8 +159,8 @@ def holds_other_work(path: str | Path) -> str | None:
                 )
             names = {o["name"] for o in store.organisations()} - {ORGANISATION}
             people = store.people() - {WHO}
-    except sqlite3.DatabaseError:
-        return "it is not a Groundwork database"
+    except (sqlite3.DatabaseError, StorageError):
+        return "it cannot be read as a Groundwork database"
     if names:
         return f"it holds other organisations ({', '.join(sorted(names))})"
     if people:

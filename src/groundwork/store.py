@@ -66,15 +66,20 @@ def _storage_message(exc: sqlite3.Error, path: Path) -> str | None:
         return f"The database {path} cannot be opened: check that the file and its folder exist."
     if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
         return f"Nothing was saved: the disk holding {path} reported an error."
+    if code == sqlite3.SQLITE_NOTADB or "not a database" in text:
+        return f"{path} is not a Groundwork database: point GROUNDWORK_DB at another file."
     return None
 
 
 @contextmanager
 def storage_errors(path: Path) -> Iterator[None]:
-    """Turn a full disk or a read-only file into a StorageError with a plain sentence."""
+    """Turn a full disk, a read-only file or a file that is no database into a
+    StorageError with a plain sentence; any other database error passes through."""
     try:
         yield
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
         message = _storage_message(exc, path)
         if message is None:
             raise
