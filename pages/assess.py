@@ -1,12 +1,15 @@
 """Assess: start a round, then walk the rubric dimension by dimension; every answer is saved
 as it is given, and the round and dimension travel in the URL so a reload resumes."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from groundwork import excel, interchange, reports, ui
+from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
-from groundwork.store import Store
+from groundwork.store import Store, StoredAnswer
 from groundwork.ui import answers as sync
 from groundwork.ui.rubrics import choices as rubric_choices
 
@@ -19,7 +22,8 @@ def quiet(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
 
-def choice_label(rubric):
+def choice_label(rubric: Rubric) -> Callable[[object], str]:
+    """How an answer choice reads: '3 · Defined', 'N/A', "Don't know"."""
     return lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}")
 
 
@@ -42,7 +46,9 @@ def take_theirs(aid: int, qid: str) -> None:
         sync.take_theirs(s, aid, qid)
 
 
-def newer_answer(aid: int, qid: str, record, label) -> None:
+def newer_answer(
+    aid: int, qid: str, record: StoredAnswer | None, label: Callable[[object], str]
+) -> None:
     """Tell this person that someone else changed the question, and what it says now."""
     if record is not None and sync.conflict(aid, qid, record):
         st.warning(

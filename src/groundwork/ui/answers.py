@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from groundwork.scoring import Answer
-from groundwork.store import AnswerConflict, StoredAnswer
+from groundwork.store import AnswerConflict, Store, StoredAnswer
 
 FIELDS = {"level": "value", "confidence": "confidence", "evidence": "evidence", "notes": "notes"}
 
@@ -73,11 +73,11 @@ def prepare(aid: int, qid: str, record: StoredAnswer | None) -> None:
     base: Base = state[base_key]
     if (record.version if record else 0) <= base.version:
         return
-    pending = set(state.get(pending_key, set()))
-    if pending:
+    unsaved = pending(aid, qid)
+    if unsaved:
         # Their answer is newer and this tab holds unsaved changes: refresh only the fields
         # the person did not touch, keep the base so a plain save is refused, and ask.
-        for widget in set(FIELDS) - pending:
+        for widget in set(FIELDS) - unsaved:
             state[widget_key(aid, qid, widget)] = _value(record.answer, widget)
         return
     _load(aid, qid, record, set(FIELDS))
@@ -95,7 +95,7 @@ def conflict(aid: int, qid: str, record: StoredAnswer | None) -> bool:
     return newer and bool(pending(aid, qid))
 
 
-def _send(s, aid: int, qid: str, who: str, *, based_on: int, override: bool) -> bool:
+def _send(s: Store, aid: int, qid: str, who: str, *, based_on: int, override: bool) -> bool:
     """Store the pending fields; on a conflict keep them pending. True when stored."""
     state = st.session_state
     base_key, pending_key, notice_key = _keys(aid, qid)
@@ -114,7 +114,7 @@ def _send(s, aid: int, qid: str, who: str, *, based_on: int, override: bool) -> 
     return True
 
 
-def save(s, aid: int, qid: str, widget: str, who: str) -> bool:
+def save(s: Store, aid: int, qid: str, widget: str, who: str) -> bool:
     """A widget changed: remember it, and store it once there is a level to attach it to."""
     state = st.session_state
     base_key, pending_key, _ = _keys(aid, qid)
@@ -124,13 +124,13 @@ def save(s, aid: int, qid: str, widget: str, who: str) -> bool:
     return _send(s, aid, qid, who, based_on=state[base_key].version, override=False)
 
 
-def keep_mine(s, aid: int, qid: str, who: str) -> bool:
+def keep_mine(s: Store, aid: int, qid: str, who: str) -> bool:
     """Save this tab's changes over the newer answer, on purpose (an audited override)."""
     record = s.answer_record(aid, qid)
     return _send(s, aid, qid, who, based_on=record.version if record else 0, override=True)
 
 
-def take_theirs(s, aid: int, qid: str) -> None:
+def take_theirs(s: Store, aid: int, qid: str) -> None:
     """Drop this tab's unsaved changes and show the stored answer."""
     st.session_state[_keys(aid, qid)[1]] = set()
     _load(aid, qid, s.answer_record(aid, qid), set(FIELDS))
