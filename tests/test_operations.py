@@ -230,3 +230,16 @@ def test_a_file_that_is_no_database_is_one_sentence(tmp_path, run_cli, monkeypat
     code, _, err = run_cli("demo")
     assert code == 1 and "it cannot be read as a Groundwork database" in err
     assert db.read_text().startswith("these are my notes")
+
+
+def test_make_run_serves_through_groundwork_serve_on_this_machine_only():
+    root = Path(__file__).resolve().parents[1]
+
+    def dry_run(*extra: str) -> str:
+        done = subprocess.run(
+            ["make", "-n", "-C", str(root), "run", *extra], capture_output=True, text=True
+        )
+        return [line for line in done.stdout.splitlines() if "groundwork serve" in line][0]
+
+    assert "--address" not in dry_run(), "the default comes from groundwork serve: 127.0.0.1"
+    assert dry_run("ADDRESS=0.0.0.0").endswith("--address 0.0.0.0")
