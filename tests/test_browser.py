@@ -21,6 +21,9 @@ from groundwork.scoring import Answer
 
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.browser
+# A rerun on a busy machine (an import of 28 answers, say) can take longer than the 5 s
+# that expect() waits by default; the pages' own timeout is 30 s.
+expect.set_options(timeout=20_000)
 
 
 def _free_port() -> int:
