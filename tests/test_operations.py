@@ -93,8 +93,10 @@ def test_demo_is_built_beside_the_old_database_and_swapped_in_only_when_complete
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
     monkeypatch.setattr(demo, "_answers", real)
+    db.chmod(0o640)
     demo.reset(db)
     assert _organisations(db) == [demo.ORGANISATION]
+    assert db.stat().st_mode & 0o777 == 0o640, "the new file keeps the old one's permissions"
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
     with open_store(db) as s:
         assert len(s.assessments()) == 9

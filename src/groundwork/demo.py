@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 
@@ -175,13 +176,15 @@ def reset(path: str | Path) -> Path:
     only when complete, so a crash or a full disk leaves the old file as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
     except OSError as exc:
         raise StorageError(f"Nothing was replaced: cannot write in {path.parent}.") from exc
     os.close(fd)
     building = Path(name)
+    # mkstemp makes the file private; keep the old file's permissions (or SQLite's usual).
+    os.chmod(building, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
     try:
         with Store(building) as store:
             store.migrate()
