@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# 127.0.0.1 (this machine only) unless ADDRESS or GROUNDWORK_ADDRESS says otherwise
+ADDRESS ?=
 
 .PHONY: run test bench lint demo clean
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/groundwork serve --port $(PORT)
+	$(VENV)/bin/groundwork serve --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
 
 test: $(STAMP)
 	$(PY) -m pytest

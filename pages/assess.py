@@ -1,13 +1,18 @@
 """Assess: start a round, then walk the rubric dimension by dimension; every answer is saved
 as it is given, and the round and dimension travel in the URL so a reload resumes."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from groundwork import excel, interchange, reports, ui
 from groundwork.limits import MAX_TEXT
+from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
-from groundwork.store import Store
+from groundwork.store import Store, StoredAnswer
+from groundwork.ui import answers as sync
+from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
@@ -19,27 +24,54 @@ def quiet(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
 
-def widget_key(aid: int, qid: str, field: str) -> str:
-    return f"a{aid}-{qid}-{field}"
+def choice_label(rubric: Rubric) -> Callable[[object], str]:
+    """How an answer choice reads: '3 · Defined', 'N/A', "Don't know"."""
+    return lambda v: CHOICE_LABELS.get(v, f"{v} · {rubric.label(v)}")
 
 
-FIELDS = {"level": "value", "confidence": "confidence", "evidence": "evidence", "notes": "notes"}
-
-
-def save(aid: int, qid: str, widget: str, first: bool) -> None:
-    """Widget callback: store the one field that changed, so a colleague's edit to another
-    field of the same question is kept. The first answer also stores what was typed before."""
-    state = st.session_state
-    if state.get(widget_key(aid, qid, "level")) is None:
-        return  # nothing can be stored before an answer is chosen (the page says so)
-    widgets = FIELDS if first else [widget]
-    changes = {FIELDS[w]: state.get(widget_key(aid, qid, w)) for w in widgets}
-    for text in ("evidence", "notes"):
-        if text in changes:
-            changes[text] = changes[text] or ""
+def save(aid: int, qid: str, widget: str) -> None:
+    """Widget callback: store only the fields this person changed, based on the version
+    this tab loaded, so a colleague's newer answer is never overwritten unseen."""
     with ui.friendly_errors(), ui.store() as s:
-        s.update_answer(aid, qid, who=ui.who(), **changes)
-        state["saved-flash"] = qid
+        if sync.save(s, aid, qid, widget, ui.who()):
+            st.session_state["saved-flash"] = qid
+
+
+def keep_mine(aid: int, qid: str) -> None:
+    with ui.friendly_errors(), ui.store() as s:
+        if sync.keep_mine(s, aid, qid, ui.who()):
+            st.session_state["saved-flash"] = qid
+
+
+def take_theirs(aid: int, qid: str) -> None:
+    with ui.friendly_errors(), ui.store() as s:
+        sync.take_theirs(s, aid, qid)
+
+
+def newer_answer(
+    aid: int, qid: str, record: StoredAnswer | None, label: Callable[[object], str]
+) -> None:
+    """Tell this person that someone else changed the question, and what it says now."""
+    if record is not None and sync.conflict(aid, qid, record):
+        st.warning(
+            f"Someone else changed {plain(qid)} after you opened it, so your change is not saved "
+            "yet. Keep yours (it replaces theirs, and the audit log shows both) or take theirs.",
+            icon=":material/sync_problem:",
+        )
+        st.text(
+            f"Theirs, set by {record.answered_by or 'someone'} at {sync.when(record.answered_at)}:"
+            f" {sync.describe(record.answer, label)}\n"
+            f"Yours, not saved: {sync.mine(aid, qid, label)}"
+        )
+        k1, k2, _ = st.columns([1, 1, 3])
+        k1.button("Keep mine", key=f"keep-{aid}-{qid}", on_click=keep_mine, args=(aid, qid))
+        k2.button("Take theirs", key=f"take-{aid}-{qid}", on_click=take_theirs, args=(aid, qid))
+    elif (seen := sync.take_notice(aid, qid)) is not None:
+        st.info(f"{plain(qid)} was changed by someone else; this page now shows their answer.")
+        st.text(
+            f"Changed by {seen.answered_by or 'someone'} at {sync.when(seen.answered_at)}:"
+            f" {sync.describe(seen.answer, label)}"
+        )
 
 
 def go_to_dimension(aid: int, dim_id: str) -> None:
@@ -96,10 +128,8 @@ def start_form(s: Store) -> None:
             index=rubric.tier_ids.index(default_tier),
             format_func=lambda t: rubric.tier(t).title,
         )
-        stored = {r["sha256"]: f"{r['title']} {r['version']}" for r in s.rubrics()}
-        stored.setdefault(rubric.sha256, f"{rubric.title} {rubric.version}")
-        shas = [rubric.sha256] + [k for k in stored if k != rubric.sha256]
-        sha = st.selectbox("Rubric", shas, format_func=stored.get)
+        stored = rubric_choices(s.rubrics(), rubric)
+        sha = st.selectbox("Rubric", list(stored), format_func=stored.get)
         prefill = None
         if rounds:
             last = rounds[-1]
@@ -222,7 +252,9 @@ def open_round(aid: int) -> None:
 def walkthrough(s: Store, aid: int) -> None:
     a = s.assessment(aid)
     rubric = s.rubric(a.rubric_sha256)
-    answers = s.answers(aid)
+    records = s.answer_records(aid)
+    answers = {qid: r.answer for qid, r in records.items()}
+    label = choice_label(rubric)
     st.subheader(plain(s.scope_path(a.scope_id)))
     st.caption(
         f"{plain(a.label)} · target stage **{plain(rubric.stage(a.stage).title)}** · "
@@ -273,14 +305,9 @@ def walkthrough(s: Store, aid: int) -> None:
             if q.why:
                 st.caption(f"Why it matters: {rubric_text(q.why)}")
             saved = answers.get(q.id)
-            keys = {
-                f: widget_key(aid, q.id, f) for f in ("level", "confidence", "evidence", "notes")
-            }
-            if keys["level"] not in st.session_state:
-                st.session_state[keys["level"]] = saved.value if saved else None
-                st.session_state[keys["confidence"]] = saved.confidence if saved else None
-                st.session_state[keys["evidence"]] = saved.evidence if saved else ""
-                st.session_state[keys["notes"]] = saved.notes if saved else ""
+            keys = {f: sync.widget_key(aid, q.id, f) for f in sync.FIELDS}
+            sync.prepare(aid, q.id, records.get(q.id))
+            newer_answer(aid, q.id, records.get(q.id), label)
             cols = st.columns(len(rubric.levels))
             for col, level in zip(cols, rubric.levels, strict=True):
                 chosen_here = saved is not None and saved.value == level
@@ -294,10 +321,10 @@ def walkthrough(s: Store, aid: int) -> None:
                 f"Your answer for {plain(q.id)}",
                 options,
                 key=keys["level"],
-                format_func=lambda v: CHOICE_LABELS.get(v, f"{v} · {plain(rubric.label(v))}"),
+                format_func=lambda v: plain(label(v)),
                 horizontal=True,
                 on_change=save,
-                args=(aid, q.id, "level", saved is None),
+                args=(aid, q.id, "level"),
                 disabled=a.final,
             )
             c1, c2 = st.columns([1, 2])
@@ -307,7 +334,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 format_func=CONFIDENCE.get,
                 key=keys["confidence"],
                 on_change=save,
-                args=(aid, q.id, "confidence", saved is None),
+                args=(aid, q.id, "confidence"),
                 disabled=a.final,
             )
             c2.text_input(
@@ -316,7 +343,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 max_chars=MAX_TEXT,
                 help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
-                args=(aid, q.id, "evidence", saved is None),
+                args=(aid, q.id, "evidence"),
                 disabled=a.final,
             )
             st.text_area(
@@ -325,7 +352,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 max_chars=MAX_TEXT,
                 help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
-                args=(aid, q.id, "notes", saved is None),
+                args=(aid, q.id, "notes"),
                 disabled=a.final,
                 height=68,
             )

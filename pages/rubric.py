@@ -5,6 +5,7 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.rubric import Rubric, RubricError, parse_rubric
+from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
 st.title("Rubric")
@@ -103,9 +104,8 @@ with ui.friendly_errors(), ui.store() as s:
                 if st.button("Use it for new rounds", type="primary"):
                     s.save_rubric(candidate)
                     st.toast("Stored: choose it when you start a round.")
-    stored = {r["sha256"]: f"{r['title']} {r['version']} ({r['sha256'][:8]})" for r in s.rubrics()}
     default = ui.default_rubric()
-    stored = {default.sha256: f"{default.title} {default.version} (default)", **stored}
+    stored = rubric_choices(s.rubrics(), default)
     with tab_browse:
         sha = st.selectbox("Rubric", list(stored), format_func=stored.get, key="rubric-pick")
         browse(default if sha == default.sha256 else s.rubric(sha))

@@ -8,6 +8,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
 from groundwork import demo
+from groundwork.scoring import Answer
 from groundwork.store import open_store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -217,3 +218,124 @@ def test_evidence_typed_before_the_level_is_saved_with_the_first_answer(tmp_path
     with open_store(db) as s:
         saved = s.answers(aid)["MON-1"]
     assert (saved.value, saved.evidence, saved.notes) == (2, "runbook v3", "since May")
+
+
+def _round(db: Path) -> int:
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot")
+        return s.create_assessment(system, load_rubric(DEFAULT_RUBRIC), "production", "minimal")
+
+
+def _as(at: AppTest, name: str) -> AppTest:
+    at.sidebar.text_input(key="who").input(name).run()
+    return at
+
+
+def test_a_stale_tab_is_told_and_erases_nothing(tmp_path, monkeypatch):
+    """Tab B opened the unanswered question before tab A saved a level and evidence."""
+    db = tmp_path / "gw.db"
+    aid = _round(db)
+    tab_b = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ben")
+    tab_a = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ana")
+    tab_a.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
+    tab_a.text_input(key=f"a{aid}-MON-1-evidence").input("Langfuse traces").run()
+
+    tab_b.radio(key=f"a{aid}-MON-1-level").set_value(2).run()
+    assert_clean(tab_b)
+    with open_store(db) as s:
+        assert s.answers(aid)["MON-1"] == Answer(3, None, "Langfuse traces", "")
+    assert any("Someone else changed MON-1" in w.value for w in tab_b.warning)
+    told = "\n".join(t.value for t in tab_b.text)
+    assert "set by ana" in told and "3 · Defined; evidence: Langfuse traces" in told
+    assert "Yours, not saved: 2 · Managed" in told
+    assert tab_b.text_input(key=f"a{aid}-MON-1-evidence").value == "Langfuse traces"
+
+    tab_b.button(key=f"keep-{aid}-MON-1").click().run()
+    assert_clean(tab_b)
+    assert not any("Someone else changed" in w.value for w in tab_b.warning)
+    with open_store(db) as s:
+        assert s.answers(aid)["MON-1"] == Answer(2, None, "Langfuse traces", "")
+        overrides = [e for e in s.audit_log("assessment", aid) if e["action"] == "override"]
+    assert [(e["who"], e["old_value"], e["new_value"]) for e in overrides] == [("ben", "3", "2")]
+
+    # Ana's tab still shows her 3; on her next action she is told and shown Ben's 2.
+    tab_a.radio(key=f"a{aid}-MON-2-level").set_value(4).run()
+    assert_clean(tab_a)
+    assert any("MON-1 was changed by someone else" in i.value for i in tab_a.info)
+    assert "Changed by ben" in "\n".join(t.value for t in tab_a.text)
+    assert tab_a.radio(key=f"a{aid}-MON-1-level").value == 2
+
+
+def test_taking_the_other_answer_drops_only_my_unsaved_change(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    aid = _round(db)
+    tab_b = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ben")
+    tab_b.text_area(key=f"a{aid}-MON-1-notes").input("ben's note").run()  # no level yet
+    tab_a = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ana")
+    tab_a.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
+
+    tab_b.radio(key=f"a{aid}-MON-1-level").set_value(1).run()
+    assert "Yours, not saved: 1 · Initial; notes: ben's note" in "\n".join(
+        t.value for t in tab_b.text
+    )
+    tab_b.button(key=f"take-{aid}-MON-1").click().run()
+    assert_clean(tab_b)
+    assert tab_b.radio(key=f"a{aid}-MON-1-level").value == 3
+    assert tab_b.text_area(key=f"a{aid}-MON-1-notes").value == ""
+    with open_store(db) as s:
+        assert s.answers(aid)["MON-1"] == Answer(3)
+
+
+@pytest.mark.parametrize(
+    ("problem", "sentence"), [("query_only = ON", "is read-only"), ("max_page_count = 1", "full")]
+)
+def test_a_full_disk_or_read_only_database_is_one_sentence_on_the_page(
+    problem, sentence, tmp_path, monkeypatch
+):
+    from groundwork.store import Store
+
+    db = tmp_path / "gw.db"
+    aid = _round(db)
+    at = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    at.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
+    real = Store.__init__
+
+    def cramped(self, path=None):
+        real(self, path)
+        self.db.execute(f"PRAGMA {problem}")  # max_page_count never goes below the file
+
+    monkeypatch.setattr(Store, "__init__", cramped)
+    at.text_input(key=f"a{aid}-MON-1-evidence").input("x" * 20_000).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(sentence in e and e.startswith("Nothing was saved") for e in errors), errors
+    assert not [e for e in errors if CRASH in e or "sqlite" in e.lower()]
+    monkeypatch.undo()
+    with open_store(db) as s:
+        assert s.answers(aid)["MON-1"] == Answer(3)
+
+
+def test_rubrics_with_the_same_title_and_version_are_told_apart(tmp_path, monkeypatch):
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric, parse_rubric
+
+    default = load_rubric(DEFAULT_RUBRIC)
+    edited = parse_rubric(default.source + "\n# a local edit, same title and version\n")
+    assert (edited.title, edited.version) == (default.title, default.version)
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot")
+        s.save_rubric(edited)
+        today = s.rubrics()[0]["added_at"][:10]
+    for page, key in (("pages/assess.py", None), ("pages/rubric.py", "rubric-pick")):
+        at = open_page(page, db, monkeypatch, scope=str(system))
+        box = at.selectbox(key=key) if key else next(b for b in at.selectbox if b.label == "Rubric")
+        options = list(box.options)
+        assert len(options) == 2 and len(set(options)) == 2, options
+        assert options[0].endswith(f"· not stored yet · {default.sha256[:8]} (default)")
+        assert options[1] == (
+            f"{edited.title} {edited.version} · added {today} · {edited.sha256[:8]}"
+        )

@@ -17,8 +17,13 @@ import pytest
 from conftest import ROOT
 from playwright.sync_api import expect
 
+from groundwork.scoring import Answer
+
 ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.browser
+# A rerun on a busy machine (an import of 28 answers, say) can take longer than the 5 s
+# that expect() waits by default; the pages' own timeout is 30 s.
+expect.set_options(timeout=20_000)
 
 
 def _free_port() -> int:
@@ -227,3 +232,64 @@ def test_download_the_workbook_and_upload_a_filled_questionnaire(server, page, t
     expect(page).to_have_url(re.compile(r"round=\d+"))
     expect(page.get_by_text("32 of 32 questions answered")).to_be_visible()
     screenshot(page, "06-imported-questionnaire")
+
+
+def test_two_devices_answering_one_question_are_both_told(server, browser):
+    """Ben's tab was open on the unanswered question before Ana saved a level and evidence."""
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.store import open_store
+
+    with open_store(server.db) as s:
+        org = s.create_organisation("Two Devices Ltd")
+        system = s.create_scope(org, "system", "Shared bot")
+        aid = s.create_assessment(system, load_rubric(DEFAULT_RUBRIC), "production", "minimal")
+
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in "ab"]
+    try:
+        ben, ana = (c.new_page() for c in contexts)
+        for person, name in ((ben, "ben"), (ana, "ana")):
+            person.set_default_timeout(30_000)
+            goto(person, server, f"/assess?round={aid}")
+            person.get_by_label("Your name").fill(name)
+            person.get_by_label("Your name").press("Enter")
+            wait_for_app(person)
+
+        choose(ana, "MON-1", "3 · Defined")
+        evidence = ana.get_by_role("textbox", name="Evidence (links, documents)").first
+        evidence.fill("Langfuse traces")
+        evidence.press("Tab")
+        expect(ana.get_by_text("Saved MON-1", exact=True).first).to_be_visible()
+        wait_for_app(ana)
+
+        # Ben picks a level on his stale tab: nothing is overwritten, he sees Ana's answer.
+        group = ben.get_by_role("radiogroup", name="Your answer for MON-1")
+        group.get_by_text("2 · Managed", exact=True).click()
+        wait_for_app(ben)
+        expect(ben.get_by_text("Someone else changed MON-1 after you opened it")).to_be_visible()
+        expect(ben.get_by_text("set by ana").first).to_be_visible()
+        expect(ben.get_by_text("evidence: Langfuse traces").first).to_be_visible()
+        with open_store(server.db) as s:
+            assert s.answers(aid)["MON-1"] == Answer(3, None, "Langfuse traces", "")
+        screenshot(ben, "07-conflict")
+
+        ben.get_by_role("button", name="Keep mine").click()
+        expect(ben.get_by_text("Saved MON-1", exact=True).first).to_be_visible()
+        wait_for_app(ben)
+        with open_store(server.db) as s:
+            assert s.answers(aid)["MON-1"] == Answer(2, None, "Langfuse traces", "")
+
+        # Ana's next action tells her, and her page now shows Ben's level.
+        choose(ana, "MON-2", "1 · Initial")
+        expect(ana.get_by_text("MON-1 was changed by someone else")).to_be_visible()
+        expect(ana.get_by_text("Changed by ben").first).to_be_visible()
+        expect(
+            ana.get_by_role("radiogroup", name="Your answer for MON-1").get_by_role(
+                "radio", name="2 · Managed"
+            )
+        ).to_be_checked()
+        expect(ana.get_by_role("textbox", name="Evidence (links, documents)").first).to_have_value(
+            "Langfuse traces"
+        )
+    finally:
+        for c in contexts:
+            c.close()

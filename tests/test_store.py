@@ -279,3 +279,153 @@ def test_unknown_ids_are_clear_errors(store, rubric):
         store.create_assessment(999, rubric, "production", "minimal")
     with pytest.raises(StoreError, match="no organisation"):
         store.set_branding(999, accent="#000000")
+
+
+# ---------------------------------------------------------------------------------
+# No lost update: every answer carries a version
+# ---------------------------------------------------------------------------------
+
+
+def test_a_stale_tab_cannot_silently_replace_a_newer_answer(store, round_id):
+    """Tab B opened the question unanswered; tab A then saved a level and evidence."""
+    from groundwork.store import AnswerConflict
+
+    saved = store.change_answer(
+        round_id, "MON-1", based_on=0, who="ana", value=3, evidence="Langfuse traces"
+    )
+    assert saved.version == 1
+    with pytest.raises(AnswerConflict) as refused:
+        store.change_answer(round_id, "MON-1", based_on=0, who="ben", value=2)
+    conflict = refused.value
+    assert conflict.stored.answer == Answer(3, None, "Langfuse traces", "")
+    assert (conflict.stored.answered_by, conflict.stored.version) == ("ana", 1)
+    assert conflict.stored.answered_at and conflict.changes == {"value": 2}
+    assert store.answers(round_id)["MON-1"] == Answer(3, None, "Langfuse traces", "")
+
+    # Ben keeps his level on purpose: Ana's evidence stays, and the log says so.
+    kept = store.change_answer(
+        round_id, "MON-1", based_on=conflict.stored.version, override=True, who="ben", value=2
+    )
+    assert kept.version == 2 and kept.answered_by == "ben"
+    assert store.answers(round_id)["MON-1"] == Answer(2, None, "Langfuse traces", "")
+    [entry] = [e for e in store.audit_log("assessment", round_id) if e["action"] == "override"]
+    assert (entry["who"], entry["field"], entry["old_value"], entry["new_value"]) == (
+        "ben",
+        "MON-1.value",
+        "3",
+        "2",
+    )
+    # Ana's tab is now stale in turn.
+    with pytest.raises(AnswerConflict):
+        store.change_answer(round_id, "MON-1", based_on=1, who="ana", notes="mine")
+
+
+def test_a_save_that_agrees_with_the_newer_answer_is_no_conflict(store, round_id):
+    store.change_answer(round_id, "MON-1", based_on=0, who="ana", value=3, evidence="e")
+    same = store.change_answer(round_id, "MON-1", based_on=0, who="ben", value=3)
+    assert (same.version, same.answer.evidence, same.answered_by) == (1, "e", "ana")
+
+
+def test_each_change_raises_the_version_and_unchanged_saves_do_not(store, round_id):
+    first = store.change_answer(round_id, "MON-1", based_on=0, value=2)
+    second = store.change_answer(round_id, "MON-1", based_on=first.version, notes="n")
+    again = store.change_answer(round_id, "MON-1", based_on=second.version, notes="n")
+    assert (first.version, second.version, again.version) == (1, 2, 2)
+    assert store.answer_records(round_id)["MON-1"].version == 2
+
+
+def test_the_version_migration_keeps_answers_stored_before_it(tmp_path, rubric):
+    """A database made before answers had versions: its answers start at version 1."""
+    from groundwork.store import migrations
+
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        migrations.apply(s.db, stop_before="m003_answer_versions")
+        org = s.create_organisation("Old Co")
+        scope = s.create_scope(org, "system", "Bot")
+        aid = s.create_assessment(scope, rubric, "production", "minimal")
+        pid = s.participant(aid)
+        s.db["answers"].insert(
+            {
+                "assessment_id": aid,
+                "participant_id": pid,
+                "question_id": "MON-1",
+                "value": "4",
+                "evidence": "kept",
+                "notes": "",
+                "answered_by": "ana",
+                "answered_at": "2026-01-01T00:00:00+00:00",
+            }
+        )
+    with open_store(path) as s:
+        record = s.answer_records(aid)["MON-1"]
+        assert (record.answer, record.version) == (Answer(4, None, "kept", ""), 1)
+        with pytest.raises(StoreError, match="changed by ana"):
+            s.change_answer(aid, "MON-1", based_on=0, value=2)
+
+
+# ---------------------------------------------------------------------------------
+# Safe operations
+# ---------------------------------------------------------------------------------
+
+
+def _open_and_migrate(path: str, start, results) -> None:
+    start.wait()
+    try:
+        with open_store(path) as s:
+            results.put(",".join(sorted(s.db.table_names())))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent process
+        results.put(f"error: {exc!r}")
+
+
+def test_several_processes_opening_a_fresh_database_at_once_migrate_it_once(tmp_path):
+    """Several server or CLI processes start on a new file in the same instant."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")  # already imported: they start together
+    for attempt in range(3):
+        path = str(tmp_path / f"fresh-{attempt}.db")
+        start, results = context.Event(), context.Queue()
+        workers = [
+            context.Process(target=_open_and_migrate, args=(path, start, results)) for _ in range(6)
+        ]
+        for w in workers:
+            w.start()
+        start.set()
+        outcomes = [results.get(timeout=60) for _ in workers]
+        for w in workers:
+            w.join(10)
+        assert not [r for r in outcomes if r.startswith("error")], outcomes
+        assert len(set(outcomes)) == 1, "every process sees one schema"
+        with sqlite3.connect(path) as conn:
+            names = [r[0] for r in conn.execute("select name from _sqlite_migrations")]
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert len(names) == len(set(names)), "each migration applied once"
+        assert "m003_answer_versions" in names
+
+
+def test_a_full_disk_is_one_plain_sentence_and_nothing_half_written(store, round_id):
+    from groundwork.store import StorageError
+
+    store.save_answer(round_id, "MON-1", Answer(2))
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageError, match="the disk holding .* is full") as full:
+        store.import_round(
+            store.assessment(round_id).scope_id,
+            store.rubric(store.assessment(round_id).rubric_sha256),
+            "production",
+            "minimal",
+            {f"MON-{i}": Answer(3, evidence="x" * 4000) for i in range(1, 6)},
+        )
+    assert "\n" not in str(full.value) and "sqlite" not in str(full.value).lower()
+    assert len(store.assessments()) == 1
+    assert store.answers(round_id)["MON-1"].value == 2
+
+
+def test_a_read_only_database_is_one_plain_sentence(store, round_id):
+    from groundwork.store import StorageError
+
+    store.db.execute("PRAGMA query_only = ON")  # what a read-only file does to every write
+    with pytest.raises(StorageError, match="is read-only"):
+        store.save_answer(round_id, "MON-1", Answer(2))

@@ -155,17 +155,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     path = Path(args.db) if args.db else database_path()
+    other = demo.holds_other_work(path)
+    if other and not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(
+                f"{path} was not replaced: {other}. Re-run with --yes to replace it with the demo."
+            )
+        answer = input(f"{path}: {other}. Replace it with the demo? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Nothing was replaced.")
+            return 1
     demo.reset(path)
     print(f"Demo organisation '{demo.ORGANISATION}' written to {path}")
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    with open_store() as store:
-        if store.is_empty:
-            demo.seed(store)
-            print(f"First start: loaded the demo organisation into {store.path}")
-    command = [
+DEFAULT_ADDRESS = "127.0.0.1"  # no sign-in yet: reachable from this machine only
+
+
+def serve_command(args: argparse.Namespace) -> list[str]:
+    """The Streamlit command line: on 127.0.0.1 unless --address or $GROUNDWORK_ADDRESS."""
+    address = args.address or os.environ.get("GROUNDWORK_ADDRESS") or DEFAULT_ADDRESS
+    return [
         sys.executable,
         "-m",
         "groundwork.launch",
@@ -175,9 +186,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         str(args.port),
         "--server.headless",
         "true",
+        "--server.address",
+        address,
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    with open_store() as store:
+        if store.is_empty:
+            demo.seed(store)
+            print(f"First start: loaded the demo organisation into {store.path}")
+    command = serve_command(args)
+    print(f"Serving on http://{command[command.index('--server.address') + 1]}:{args.port}")
     return subprocess.call(command, cwd=APP.parent, env=os.environ.copy())
 
 
@@ -452,12 +474,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the rubric format's JSON Schema")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("demo", help="(re)create the demo database (replaces it)")
+    p = sub.add_parser(
+        "demo",
+        help="(re)create the demo database (replaces it)",
+        description=(
+            "Build the demo database beside the old one and swap it in when complete. "
+            "A database holding anything but the demo is replaced only after you answer "
+            "'y', or with --yes; without a terminal it is left alone."
+        ),
+    )
     p.add_argument("--db", help="database file (default: $GROUNDWORK_DB or data/groundwork.db)")
+    p.add_argument("--yes", "-y", action="store_true", help="replace without asking")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="run the web app (loads the demo on first start)")
     p.add_argument("--port", type=int, default=8501)
+    p.add_argument(
+        "--address",
+        help="the address to listen on (default: $GROUNDWORK_ADDRESS or 127.0.0.1, this "
+        "machine only; 0.0.0.0 listens on every network: there is no sign-in yet)",
+    )
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import sqlite3
+import stat
+import tempfile
 from pathlib import Path
 
 from groundwork.roadmap import build_roadmap
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer
-from groundwork.store import Store
+from groundwork.store import StorageError, Store, release
 
 ORGANISATION = "Northwind Mutual"
 WHO = "demo"
@@ -103,9 +107,12 @@ def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
 def seed(
     store: Store, rubric_path: str | Path = DEFAULT_RUBRIC, today: dt.date | None = None
 ) -> int:
-    """Create the demo organisation in ``store``; returns its id."""
-    rubric = load_rubric(rubric_path)
-    today = today or dt.date.today()
+    """Create the demo organisation in ``store`` in one transaction; returns its id."""
+    with store.write():
+        return _seed(store, load_rubric(rubric_path), today or dt.date.today())
+
+
+def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
     org = store.create_organisation(ORGANISATION, who=WHO)
     units = {
         name: store.create_scope(
@@ -151,12 +158,56 @@ def seed(
     return org
 
 
-def reset(path: str | Path) -> Path:
-    """(Re)create the demo database at ``path``."""
+def holds_other_work(path: str | Path) -> str | None:
+    """What, beyond the demo, a database holds, in a sentence; None when replacing it
+    loses nothing (no file, an empty database, or the demo as ``groundwork demo`` wrote it).
+    """
     path = Path(path)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    with Store(path) as store:
-        store.migrate()
-        seed(store)
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        with Store(path) as store:
+            if store.is_empty:
+                tables = store.db.table_names()
+                return (
+                    None if not tables or "scopes" in tables else "it is not a Groundwork database"
+                )
+            names = {o["name"] for o in store.organisations()} - {ORGANISATION}
+            people = store.people() - {WHO}
+    except (sqlite3.DatabaseError, StorageError):
+        return "it cannot be read as a Groundwork database"
+    if names:
+        return f"it holds other organisations ({', '.join(sorted(names))})"
+    if people:
+        return f"it holds changes made by {', '.join(sorted(p or 'anonymous' for p in people))}"
+    return None
+
+
+def reset(path: str | Path) -> Path:
+    """(Re)create the demo database at ``path``, atomically.
+
+    The new database is built in a temporary file beside the old one and renamed over it
+    only when complete, so a crash or a full disk leaves the old file as it was.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".building", dir=path.parent)
+    except OSError as exc:
+        raise StorageError(f"Nothing was replaced: cannot write in {path.parent}.") from exc
+    os.close(fd)
+    building = Path(name)
+    # mkstemp makes the file private; keep the old file's permissions (or SQLite's usual).
+    os.chmod(building, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+    try:
+        with Store(building) as store:
+            store.migrate()
+            seed(store)
+            store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if path.exists():
+            release(path)
+        os.replace(building, path)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
     return path

@@ -49,6 +49,45 @@ class StoreError(ValueError):
     """A request the store refuses, with a message fit for the user."""
 
 
+class StorageError(StoreError):
+    """The database file cannot take the write (disk full, read-only, unreadable)."""
+
+
+def _storage_message(exc: sqlite3.Error, path: Path) -> str | None:
+    """One plain sentence for the disk and file problems a user can act on."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    text = str(exc).lower()
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return f"Nothing was saved: the disk holding {path} is full. Free some space and try again."
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text:
+        return (
+            f"Nothing was saved: the database {path} is read-only. "
+            "Make the file and its folder writable for Groundwork, then try again."
+        )
+    if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
+        return f"The database {path} cannot be opened: check that the file and its folder exist."
+    if code == sqlite3.SQLITE_IOERR or "disk i/o error" in text:
+        return f"Nothing was saved: the disk holding {path} reported an error."
+    if code == sqlite3.SQLITE_NOTADB or "not a database" in text:
+        return f"{path} is not a Groundwork database: point GROUNDWORK_DB at another file."
+    return None
+
+
+@contextmanager
+def storage_errors(path: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only file or a file that is no database into a
+    StorageError with a plain sentence; any other database error passes through."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError):
+            raise
+        message = _storage_message(exc, path)
+        if message is None:
+            raise
+        raise StorageError(message) from exc
+
+
 # ---------------------------------------------------------------------------------
 # Schema
 # ---------------------------------------------------------------------------------
@@ -181,6 +220,15 @@ def m002_schema(db: Database) -> None:
     db["audit_log"].create_index(["entity", "entity_id"])
 
 
+@migrations()
+def m003_answer_versions(db: Database) -> None:
+    """Each answer carries a version, so a save based on an older one is not applied silently.
+
+    Answers stored before this migration start at version 1.
+    """
+    db["answers"].add_column("version", int, not_null_default=1)
+
+
 # ---------------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------------
@@ -224,6 +272,32 @@ class Assessment:
         return (self.finalised_at or self.created_at)[:10]
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer as stored: a later save states the version it was based on."""
+
+    answer: Answer
+    version: int
+    answered_by: str
+    answered_at: str
+
+
+class AnswerConflict(StoreError):
+    """A save based on an older version than the stored one: it was not applied.
+
+    Carries the stored answer (who set it, when) and the changes that were refused, so
+    the page can show both and let the person keep theirs or take the other.
+    """
+
+    def __init__(self, question_id: str, stored: StoredAnswer, changes: dict[str, Any]):
+        self.question_id, self.stored, self.changes = question_id, stored, changes
+        by = stored.answered_by or "someone"
+        super().__init__(
+            f"{question_id} was changed by {by} at {stored.answered_at} after you opened it; "
+            "your change was not saved"
+        )
+
+
 def _encode(value: int | str) -> str:
     return str(value)
 
@@ -240,11 +314,21 @@ class Store:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else database_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise StorageError(
+                f"The folder for the database {self.path} cannot be created."
+            ) from None
+        with storage_errors(self.path):
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            try:
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA busy_timeout = 30000")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.Error:
+                conn.close()
+                raise
         self.db = Database(conn)
 
     def close(self) -> None:
@@ -257,8 +341,18 @@ class Store:
         self.close()
 
     def migrate(self) -> None:
-        with _WRITE_LOCK:
-            migrations.apply(self.db)
+        """Bring the schema up to date; safe when several processes open a new file at once.
+
+        WAL is switched on first (it cannot change inside a transaction), then the pending
+        migrations run inside one ``BEGIN IMMEDIATE``: the first process applies them, the
+        others wait for its commit and then find nothing left to do.
+        """
+        with _WRITE_LOCK, storage_errors(self.path):
+            if not migrations.pending(self.db):
+                return
+            self.db.enable_wal()
+            with self.write():
+                migrations.apply(self.db)
 
     @property
     def is_empty(self) -> bool:
@@ -273,14 +367,15 @@ class Store:
             if conn.in_transaction:  # nested: join the outer transaction
                 yield self.db
                 return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+            with storage_errors(self.path):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
 
     def _audit(
         self,
@@ -304,6 +399,12 @@ class Store:
                 "new_value": None if new is None else str(new),
             }
         )
+
+    def people(self) -> set[str]:
+        """Everyone the audit log names: a database only the demo wrote names only it."""
+        if not self.db["audit_log"].exists():
+            return set()
+        return {r["who"] for r in self.db.query("select distinct who from audit_log")}
 
     def audit_log(self, entity: str | None = None, entity_id: Any = None) -> list[dict]:
         where, args = [], []
@@ -746,10 +847,36 @@ class Store:
         participant_id: int | None = None,
         **changes: Any,
     ) -> bool:
-        """Change only the given fields of an answer (value, confidence, evidence, notes).
+        """Change only the given fields of an answer; returns False when nothing changed.
 
-        Reading and writing happen in one transaction, so two people editing different
-        fields of the same question at once both keep their change.
+        No version check: for callers that own the round (imports, the demo, scripts).
+        """
+        with self.write():
+            before = self.answer_record(assessment_id, question_id, participant_id=participant_id)
+            after = self.change_answer(
+                assessment_id, question_id, who=who, participant_id=participant_id, **changes
+            )
+        return before is None or after.version != before.version
+
+    def change_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        based_on: int | None = None,
+        override: bool = False,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> StoredAnswer:
+        """Change only the given fields (value, confidence, evidence, notes) of an answer.
+
+        ``based_on`` is the version the person saw (0: no answer yet). If the stored answer
+        is newer and the change would alter it, nothing is written and
+        :class:`AnswerConflict` says what is stored, by whom and when. ``override`` marks
+        a deliberate save over a newer answer in the audit log. Reading and writing
+        happen in one transaction, so two people editing different fields of the same
+        question at once both keep their change. Returns the answer as now stored.
         """
         unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
         if unknown:
@@ -765,14 +892,7 @@ class Store:
                 raise StoreError(f"unknown question id '{question_id}'") from None
             pid = participant_id or self.participant(assessment_id)
             key = (assessment_id, pid, question_id)
-            old = next(
-                iter(
-                    db["answers"].rows_where(
-                        "assessment_id = ? and participant_id = ? and question_id = ?", list(key)
-                    )
-                ),
-                None,
-            )
+            old = self._answer_at(*key)
             if old is None and "value" not in changes:
                 raise StoreError(
                     f"{question_id}: choose an answer before adding confidence, evidence or notes"
@@ -788,25 +908,55 @@ class Store:
                 changes.get("notes", kept.get("notes")) or "",
             )
             _check_answer_text(question_id, merged)
-            row = _answer_row(assessment_id, pid, question_id, merged, who, now())
+            version = old["version"] if old else 0
+            row = _answer_row(assessment_id, pid, question_id, merged, who, now(), version + 1)
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
-                return False
+                return _stored(old)  # already so: nothing to write, nothing to refuse
+            if based_on is not None and version > based_on:
+                raise AnswerConflict(question_id, _stored(old), changes)
             db["answers"].upsert(row, pk=("assessment_id", "participant_id", "question_id"))
             db["assessments"].update(assessment_id, {"updated_at": row["answered_at"]})
+            action = "override" if override else "answer"
             for f in fields:
                 before = old[f] if old else None
                 if (before or None) != (row[f] or None):
                     self._audit(
                         who,
-                        "answer",
+                        action,
                         "assessment",
                         assessment_id,
                         f"{question_id}.{f}",
                         before,
                         row[f],
                     )
-        return True
+        return _stored(row)
+
+    def _answer_at(self, assessment_id: int, participant_id: int, question_id: str) -> dict | None:
+        rows = self.db["answers"].rows_where(
+            "assessment_id = ? and participant_id = ? and question_id = ?",
+            [assessment_id, participant_id, question_id],
+        )
+        return next(iter(rows), None)
+
+    def answer_record(
+        self, assessment_id: int, question_id: str, *, participant_id: int | None = None
+    ) -> StoredAnswer | None:
+        """One stored answer with its version, who set it and when (None: not answered)."""
+        pid = participant_id or self.participant(assessment_id)
+        row = self._answer_at(assessment_id, pid, question_id)
+        return _stored(row) if row else None
+
+    def answer_records(
+        self, assessment_id: int, participant: str = SELF
+    ) -> dict[str, StoredAnswer]:
+        """Every stored answer of a participant with its version: what a page edits from."""
+        rows = self.db.query(
+            "select a.* from answers a join participants p on p.id = a.participant_id"
+            " where a.assessment_id = ? and p.name = ?",
+            [assessment_id, participant],
+        )
+        return {r["question_id"]: _stored(r) for r in rows}
 
     def answers(self, assessment_id: int, participant: str = SELF) -> dict[str, Answer]:
         rows = self.db.query(
@@ -906,7 +1056,16 @@ def _scope(row: dict) -> Scope:
     )
 
 
-def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str) -> dict:
+def _stored(row: dict) -> StoredAnswer:
+    answer = Answer(
+        _decode(row["value"]), row["confidence"], row["evidence"] or "", row["notes"] or ""
+    )
+    return StoredAnswer(answer, row["version"], row["answered_by"] or "", row["answered_at"])
+
+
+def _answer_row(
+    aid: int, pid: int, qid: str, answer: Answer, who: str, at: str, version: int = 1
+) -> dict:
     """One row of the answers table."""
     return {
         "assessment_id": aid,
@@ -918,6 +1077,7 @@ def _answer_row(aid: int, pid: int, qid: str, answer: Answer, who: str, at: str)
         "notes": answer.notes or "",
         "answered_by": who,
         "answered_at": at,
+        "version": version,
     }
 
 
@@ -943,6 +1103,27 @@ def _required(text: str, what: str) -> str:
     if len(text) > 200:
         raise StoreError(f"the {what} is too long (200 characters at most)")
     return text
+
+
+def release(path: str | Path) -> None:
+    """Fold the write-ahead log into the file and stop using WAL, so that the file can be
+    replaced by a rename without a stale ``-wal`` being applied to its successor.
+
+    Refused while another connection has the file open (a running server mid-request).
+    """
+    path = Path(path)
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as exc:
+        message = _storage_message(exc, path)
+        raise StorageError(
+            message or f"{path} is in use by another Groundwork process; try again in a moment."
+        ) from None
+    except sqlite3.DatabaseError:
+        pass  # not a database at all: nothing to fold in
+    finally:
+        conn.close()
 
 
 def open_store(path: str | Path | None = None, *, migrate: bool = True) -> Store:
