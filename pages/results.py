@@ -83,11 +83,12 @@ with ui.friendly_errors(), ui.store() as s:
             )
             for b in card.verdict.blockers:
                 about = f" — {rubric_text(rubric.question(b.question).text)}" if b.question else ""
+                where = {"round": str(aid)} | ({"dim": b.dimension} if b.dimension else {})
                 st.page_link(
                     ui.PAGES["assess"],
-                    label=f"{plain(b.reason)}{about}",
+                    label=f"**{plain(b.rule.capitalize())}** · {plain(b.reason)}{about}",
                     icon=":material/block:",
-                    query_params={"round": str(aid), "dim": b.dimension},
+                    query_params=where,
                 )
 
         answered = sum(d.answered for d in card.dimensions)

@@ -11,6 +11,40 @@ from groundwork.ui.text import plain, rubric_text
 st.title("Rubric")
 
 
+def gates_table(rubric: Rubric) -> pd.DataFrame:
+    rows = []
+    for stage in rubric.stage_ids:
+        gate = rubric.gates.get(stage)
+        if not gate:
+            continue
+        if gate.min_answered:
+            rows.append(
+                {
+                    "Stage": stage,
+                    "Tier": "every tier",
+                    "On": "answered with a level",
+                    "Floor": f"{gate.min_answered:.0%} of questions",
+                }
+            )
+        for tier, floors in [("every tier", gate), *gate.tiers.items()]:
+            rows += [
+                {"Stage": stage, "Tier": tier, "On": k, "Floor": str(v)}
+                for k, v in [*floors.dimensions.items(), *floors.questions.items()]
+            ]
+    return pd.DataFrame(rows)
+
+
+def eu_articles(rubric: Rubric, entries: list[str]) -> str:
+    """'Art. 12 (provider; from 2027-12-02)': whom each cited article binds, and when."""
+    out = []
+    for entry in entries:
+        art = rubric.article(entry)
+        out.append(
+            f"{entry} ({', '.join(art.binds)}; from {art.applies.isoformat()})" if art else entry
+        )
+    return ", ".join(out) or "—"
+
+
 def browse(rubric: Rubric) -> None:
     st.subheader(f"{plain(rubric.title)} · {plain(rubric.version)}")
     if rubric.description:
@@ -22,15 +56,24 @@ def browse(rubric: Rubric) -> None:
     with c1:
         st.markdown("**Scale**")
         st.dataframe(scale, hide_index=True, width="stretch")
+        st.markdown("**Risk tiers**")
+        tiers = [
+            {
+                "Tier": t.title,
+                "Raises targets by": t.uplift,
+                "On": ", ".join(t.dimensions) if t.dimensions is not None else "every dimension",
+                "Also applies the floors of": ", ".join(rubric.tier_chain(t.id)[1:]) or "—",
+            }
+            for t in rubric.tiers
+        ]
+        st.dataframe(pd.DataFrame(tiers), hide_index=True, width="stretch")
     with c2:
-        st.markdown("**Gates: floors each stage requires**")
-        rows = []
-        for stage in rubric.stage_ids:
-            gate = rubric.gates.get(stage)
-            if gate:
-                rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.dimensions.items()]
-                rows += [{"Stage": stage, "On": k, "Floor": v} for k, v in gate.questions.items()]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height="content")
+        st.markdown("**Gates: what each stage requires**")
+        st.caption(
+            "Floors carry to later stages. A tier's floors apply on top of the stage's own, "
+            "for that tier and every tier that includes it."
+        )
+        st.dataframe(gates_table(rubric), hide_index=True, width="stretch", height="content")
 
     for dim in rubric.dimensions:
         targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())
@@ -41,6 +84,8 @@ def browse(rubric: Rubric) -> None:
         )
         for q in dim.questions:
             with st.expander(f"{plain(q.id)} · {rubric_text(q.text)}"):
+                if q.about:
+                    st.caption(f"About the {q.about}.")
                 if q.why:
                     st.markdown(f"*Why it matters:* {rubric_text(q.why)}")
                 table = pd.DataFrame(
@@ -48,6 +93,8 @@ def browse(rubric: Rubric) -> None:
                         {
                             "Level": f"{lv} · {rubric.label(lv)}",
                             "What it looks like": q.levels.get(lv, ""),
+                            "What an assessor looks at": q.evidence.get(lv, ""),
+                            "Metric": q.metrics.get(lv, ""),
                             "Action to reach it": q.actions[lv].action if lv in q.actions else "",
                             "Effort": str(q.actions[lv].effort) if lv in q.actions else "",
                             "Needs first": ", ".join(q.actions[lv].depends_on)
@@ -63,7 +110,7 @@ def browse(rubric: Rubric) -> None:
                     plain(
                         f"Weight {q.weight:g}. NIST AI RMF: {', '.join(cw.nist_ai_rmf) or '—'} · "
                         f"NIST AI 600-1: {', '.join(cw.nist_ai_600_1) or '—'} · "
-                        f"EU AI Act: {', '.join(cw.eu_ai_act) or '—'} · "
+                        f"EU AI Act: {eu_articles(rubric, cw.eu_ai_act)} · "
                         f"ISO/IEC 42001: {', '.join(cw.iso_42001) or '—'}"
                     )
                 )
@@ -73,6 +120,18 @@ def browse(rubric: Rubric) -> None:
             st.markdown(f"- {rubric_text(ref.title)} (checked {ref.checked.isoformat()})")
             for d in ref.dates:
                 st.caption(f"{d.date.isoformat()}: {rubric_text(d.applies)}")
+            if ref.articles:
+                articles = [
+                    {
+                        "Article": a.id,
+                        "Title": a.title,
+                        "Binds": ", ".join(a.binds),
+                        "Applies from": a.applies.isoformat(),
+                        "Scope": a.scope,
+                    }
+                    for a in ref.articles
+                ]
+                st.dataframe(pd.DataFrame(articles), hide_index=True, width="stretch")
 
 
 with ui.friendly_errors(), ui.store() as s:

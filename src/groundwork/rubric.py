@@ -300,6 +300,11 @@ class Rubric(_Model):
         ids = self.stage_ids
         return ids[: ids.index(stage_id) + 1]
 
+    def article(self, entry: str) -> Article | None:
+        """The listed article a crosswalk entry such as ``"Art. 26(5)"`` cites, if any."""
+        cited = _article(entry)
+        return next((a for ref in self.references for a in ref.articles if a.id == cited), None)
+
     def effort_points(self, effort: str | int) -> int:
         if isinstance(effort, int):
             return effort

@@ -197,7 +197,7 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         sheet.cell(r, 2, "None: every floor is met.")
     for b in card.verdict.blockers:
         about = f": {rubric.question(b.question).text}" if b.question else ""
-        sheet.cell(r, 2, f"{b.reason}{about}", wrap=True)
+        sheet.cell(r, 2, f"{b.rule.capitalize()}. {b.reason}{about}", wrap=True)
         fit_row(ws, r, [18, 68], {2})
         r += 1
     sheet.cell(r + 1, 1, "How to read it").font = Font(bold=True)

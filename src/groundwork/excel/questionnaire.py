@@ -28,7 +28,7 @@ from groundwork.excel.common import (
     print_setup,
     to_bytes,
 )
-from groundwork.rubric import Rubric
+from groundwork.rubric import Question, Rubric
 from groundwork.scoring import Answer, answer_text, carry_answers
 
 KIND = "questionnaire"
@@ -40,6 +40,16 @@ NA_CHOICE, UNKNOWN_CHOICE = "N/A", "Don't know"
 ID_HEADER, ANSWER_HEADER = "Question ID", "Your answer"
 CONFIDENCE_HEADER, EVIDENCE_HEADER, NOTES_HEADER = "Confidence (1-5)", "Evidence", "Notes"
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
+
+
+def level_cell(q: Question, level: int) -> str:
+    """A level's description, with what an assessor looks at and the metric behind it."""
+    parts = [q.levels.get(level, "")]
+    if level in q.evidence:
+        parts.append(f"Look at: {q.evidence[level]}")
+    if level in q.metrics:
+        parts.append(f"Metric: {q.metrics[level]}")
+    return "\n\n".join(p for p in parts if p)
 
 
 def questionnaire_workbook(
@@ -80,7 +90,7 @@ def questionnaire_workbook(
                     q.id,
                     d.title,
                     q.text + (f"\n\nWhy it matters: {q.why}" if q.why else ""),
-                    *(q.levels.get(s.level, "") for s in rubric.scale),
+                    *(level_cell(q, s.level) for s in rubric.scale),
                     answer_text(a.value) if a else None,
                     a.confidence if a else None,
                     a.evidence if a else "",
