@@ -34,7 +34,7 @@ from groundwork.scoring import (
     AnswerLike,
     Scorecard,
     as_answer,
-    question_target,
+    question_targets,
     score,
 )
 
@@ -160,9 +160,7 @@ def _steps(
     rubric: Rubric, card: Scorecard, answers: Mapping[str, AnswerLike]
 ) -> dict[str, RoadmapItem]:
     nxt = rubric.next_stage(card.stage)
-    next_targets = (
-        {q.id: question_target(rubric, q.id, nxt, card.tier) for q in card.questions} if nxt else {}
-    )
+    next_targets = question_targets(rubric, nxt, card.tier) if nxt else {}
     by_id = {q.id: q for q in card.questions}
     floors = [b for b in card.verdict.blockers if b.rule in (STAGE_FLOOR, TIER_FLOOR)]
     blocked_dims = {b.dimension: int(b.required) for b in floors if b.question is None}

@@ -295,6 +295,15 @@ def question_target(rubric: Rubric, question_id: str, stage: str, tier: str) -> 
     return _target(rubric, question_id, stage, tier, floor)
 
 
+def question_targets(rubric: Rubric, stage: str, tier: str) -> dict[str, int]:
+    """Every question's target for (stage, tier), reading the gates once."""
+    floors = gate_floors(rubric, stage, tier)[0]
+    return {
+        q.id: _target(rubric, q.id, stage, tier, floors[q.id].level if q.id in floors else None)
+        for q in rubric.questions
+    }
+
+
 def _target(rubric: Rubric, question_id: str, stage: str, tier: str, floor: int | None) -> int:
     question = rubric.question(question_id)
     dimension = rubric.dimension_of(question_id)
