@@ -13,6 +13,7 @@ from openpyxl.chart import BarChart, LineChart, RadarChart
 
 from groundwork import demo
 from groundwork.excel import export_workbook, questionnaire_workbook
+from groundwork.excel.questionnaire import level_cell
 from groundwork.reports import roadmap_view
 from groundwork.scoring import NA, UNKNOWN, Answer
 from groundwork.store import open_store
@@ -159,7 +160,8 @@ def test_questionnaire_layout(default_rubric):
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [q.id for q in default_rubric.questions]
     first = default_rubric.questions[0]
-    assert list(rows[0][3 : 3 + n]) == [first.levels[s.level] for s in default_rubric.scale]
+    assert list(rows[0][3 : 3 + n]) == [level_cell(first, s.level) for s in default_rubric.scale]
+    assert rows[0][3].startswith(first.levels[1]) and "Look at: " in rows[0][3]
     assert ws.freeze_panes == "D2"
 
     dvs = {dv.formula1: dv for dv in ws.data_validations.dataValidation}
