@@ -193,7 +193,9 @@ class Scorecard:
                         "question": b.question,
                         "dimension": b.dimension,
                         "level": _r(b.level),
-                        "required": _r(b.required),
+                        "required": b.required
+                        if isinstance(b.required, int)
+                        else _r(b.required, 3),
                         "reason": b.reason,
                     }
                     for b in self.verdict.blockers
