@@ -100,7 +100,7 @@ def _score_table(card: Scorecard) -> str:
         lines.append(
             f"Verdict: NOT READY for {card.stage}: {len(card.verdict.blockers)} blocker(s)"
         )
-        lines += [f"  - {b.reason}" for b in card.verdict.blockers]
+        lines += [f"  - {b.reason} [{b.rule}]" for b in card.verdict.blockers]
     return "\n".join(lines)
 
 
