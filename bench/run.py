@@ -377,6 +377,20 @@ def compiled_once() -> Iterator[None]:
         app_test.ScriptCache, local_script_runner.ScriptCache, app_test.PagesManager = saved
 
 
+@contextmanager
+def database(path: Path) -> Iterator[None]:
+    """GROUNDWORK_DB for the pages, put back as it was afterwards."""
+    saved = os.environ.get("GROUNDWORK_DB")
+    os.environ["GROUNDWORK_DB"] = str(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("GROUNDWORK_DB", None)
+        else:
+            os.environ["GROUNDWORK_DB"] = saved
+
+
 def widget_counts(at) -> dict[str, int]:
     return {
         "radio": len(at.radio),
@@ -427,10 +441,8 @@ def bench_assess(ctx: Context) -> list[Result]:
     bare_aid, bare_pid = new_round(bare_db, rubric)
     bare_file = bare_app(ctx.tmp / "bare-app", rubric, bare_db, bare_aid, bare_pid)
     qid = rubric.dimensions[0].questions[1].id
-    os.environ["GROUNDWORK_DB"] = str(real_db)
     counter = iter(range(1_000_000))
-
-    with compiled_once():
+    with database(real_db), compiled_once():
         real = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         real.query_params["round"] = str(aid)
         real.run()
@@ -1269,7 +1281,7 @@ def fmt(x: float | None, unit: str = "") -> str:
         return f"{x:.3f} s"
     if unit == "ms":
         return f"{x:.1f} ms"
-    return f"{x:.1f}"
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}"
 
 
 def table(results: list[Result]) -> str:
