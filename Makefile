@@ -24,8 +24,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# exits 1 when a goal is missed; BENCH_ARGS="--quick" or "--only portfolio"
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests pages app.py bench

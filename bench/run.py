@@ -1,210 +1,1043 @@
-"""Benchmarks: `make bench` prints medians of several runs. Figures, not pass/fail."""
+"""Benchmarks with goals: `make bench` measures each figure against an anchor measured in
+the same run, prints value, anchor, ratio, goal and peak memory, and exits 1 when a goal
+is missed.
+
+Every anchor is the same work done plainly, like for like:
+
+- Assess answer: the real Assess page (through app.py's st.navigation, with its sidebar)
+  against a bare app with the same navigation (stub pages), the same sidebar and a bare
+  Assess page with the same widgets for one dimension, whose answer radio saves through a
+  bare SQLite upsert (new connection, process lock, BEGIN IMMEDIATE, one INSERT ... ON
+  CONFLICT DO UPDATE, COMMIT). Both sides run through the same AppTest harness, patched
+  to compile each script once and keep the bytecode, as a real server does (AppTest on
+  its own recompiles app.py and the page on every run).
+- Results: the data the Results page loads for one round, in a fresh process (nothing
+  cached), then warm; goal absolute. Anchor: plain SELECTs of the same rows.
+- Portfolio: `reports.portfolio` on synthetic data (bulk-inserted through the store's own
+  schema, cached under bench/.cache/), first load in a fresh process and warm; anchor: one
+  SELECT joining the latest rounds' answers to their rounds, then a weighted mean per
+  round and dimension in pandas.
+- Workshop: participants answering concurrently through `Store.change_answer`, each
+  thread with its own Store; anchor: the bare upsert under the same locking, same threads.
+- Workbook: `excel.export_workbook` against plain openpyxl writing the same cell values.
+- Server start: `groundwork serve` against bare `streamlit run app.py`, to a healthy
+  `/_stcore/health`.
+- CLI: `groundwork score ... --json` as a whole process; anchor: the bare interpreter.
+
+Timed loops check that their work landed (rows saved, rows listed, sheets written); a
+figure whose work did not land fails whatever its time. Sides are interleaved (ABBA) and
+medians taken, so drift in the machine's load hits both alike.
+
+Usage: bench/run.py [--only NAME[,NAME]] [--quick]
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import hashlib
 import io
+import json
 import os
+import shutil
+import signal
+import socket
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from groundwork import demo, reports  # noqa: E402
-from groundwork.roadmap import build_roadmap  # noqa: E402
-from groundwork.rubric import DEFAULT_RUBRIC, load_rubric  # noqa: E402
-from groundwork.scoring import Answer, score  # noqa: E402
+from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric  # noqa: E402
+from groundwork.scoring import Answer  # noqa: E402
 from groundwork.store import Store, open_store  # noqa: E402
 
+CACHE = ROOT / "bench" / ".cache"
+BUILDER_VERSION = 1  # bump when the synthetic data changes shape
+BIN = Path(sys.executable).parent
+MIB = 1024 * 1024
 
-def median_ms(fn: Callable[[], object], runs: int = 7, warmup: int = 1) -> float:
-    for _ in range(warmup):
+
+class NotLanded(AssertionError):
+    """A timed loop's work did not land: the figure fails whatever its time."""
+
+
+def landed(condition: bool, message: str) -> None:
+    if not condition:
+        raise NotLanded(message)
+
+
+# ---------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    figure: str
+    value: float | None
+    anchor: float | None = None
+    unit: str = "ms"
+    max_value: float | None = None  # goal: value <= max_value
+    max_ratio: float | None = None  # goal: value / anchor <= max_ratio
+    peak_mib: float | None = None
+    anchor_peak_mib: float | None = None
+    landed: bool = True
+    note: str = ""
+    error: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.anchor:
+            return None
+        return self.value / self.anchor
+
+    @property
+    def goal(self) -> str:
+        parts = []
+        if self.max_value is not None:
+            parts.append(f"<= {self.max_value:g} {self.unit}")
+        if self.max_ratio is not None:
+            parts.append(f"<= {self.max_ratio:g}x")
+        return " and ".join(parts) or "(info)"
+
+    @property
+    def has_goal(self) -> bool:
+        return self.max_value is not None or self.max_ratio is not None
+
+    @property
+    def passed(self) -> bool:
+        if self.error or not self.landed or self.value is None:
+            return False
+        if self.max_value is not None and self.value > self.max_value:
+            return False
+        ratio = self.ratio
+        if self.max_ratio is not None and (ratio is None or ratio > self.max_ratio):
+            return False
+        return True
+
+    @property
+    def verdict(self) -> str:
+        if self.error or not self.landed:
+            return "FAIL"
+        if not self.has_goal:
+            return "info"
+        return "pass" if self.passed else "FAIL"
+
+
+@dataclass
+class Sizes:
+    """How much work each figure does; --quick and the tests make it smaller."""
+
+    pairs: int = 21  # interleaved pairs for the Assess figure
+    results_runs: int = 5  # fresh processes for the Results figure
+    portfolio: tuple[int, ...] = (50, 500, 2000)
+    portfolio_rounds: int = 12
+    portfolio_runs: int = 5  # fresh processes per size and side
+    participants: int = 40
+    answers: int = 30
+    workshop_runs: int = 3
+    workbook_runs: int = 7
+    server_runs: int = 5
+    cli_runs: int = 9
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(
+            pairs=5,
+            results_runs=3,
+            portfolio=(50, 500),
+            portfolio_runs=3,
+            participants=10,
+            answers=10,
+            workshop_runs=1,
+            workbook_runs=3,
+            server_runs=2,
+            cli_runs=3,
+        )
+
+
+@dataclass
+class Context:
+    tmp: Path
+    sizes: Sizes = field(default_factory=Sizes)
+    cache: Path = CACHE
+    rubric: Rubric = field(default_factory=lambda: load_rubric(DEFAULT_RUBRIC))
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def median_or_none(xs: list[float | None]) -> float | None:
+    known = [x for x in xs if x is not None]
+    return statistics.median(known) if known else None
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def ms_since(t: float) -> float:
+    return (time.perf_counter() - t) * 1000
+
+
+def traced_peak(fn: Callable[[], object]) -> float:
+    """Peak Python heap (MiB) while fn runs, above what was allocated before."""
+    tracemalloc.start()
+    try:
         fn()
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+        return tracemalloc.get_traced_memory()[1] / MIB
+    finally:
+        tracemalloc.stop()
 
 
-def line(name: str, value: float, unit: str = "ms") -> None:
-    print(f"  {name:<58} {value:>10.2f} {unit}")
+def interleave(a: Callable[[], float], b: Callable[[], float], n: int) -> tuple[list, list]:
+    """n timings of each side in ABBA order; each callable returns its own time."""
+    xs, ys = [], []
+    for i in range(n):
+        if i % 2 == 0:
+            xs.append(a())
+            ys.append(b())
+        else:
+            ys.append(b())
+            xs.append(a())
+    return xs, ys
 
 
-def bench_domain(rubric) -> None:
-    answers = {q.id: Answer(1 + i % 3) for i, q in enumerate(rubric.questions)}
+# ---------------------------------------------------------------------------------
+# Bare SQLite: the same locking as Store.write, nothing else
+# ---------------------------------------------------------------------------------
 
-    def both() -> None:
-        score(rubric, answers, "production", "high")
-        build_roadmap(rubric, answers, "production", "high", start=dt.date(2027, 1, 1), capacity=8)
-
-    line("score + roadmap of one round (28 questions)", median_ms(both, runs=21))
-
-
-def bench_store(tmp: Path, rubric) -> int:
-    with open_store(tmp / "store.db") as s:
-        org = s.create_organisation("Bench")
-        scope = s.create_scope(org, "system", "Bot")
-        aid = s.create_assessment(scope, rubric, "production", "minimal")
-        counter = iter(range(10_000))
-
-        def save() -> None:
-            with Store(s.path) as mine:
-                mine.save_answer(aid, "MON-1", Answer(1 + next(counter) % 5))
-
-        line("save one answer (new connection, audited upsert)", median_ms(save, runs=21))
-    return aid
+_BARE_LOCK = threading.RLock()
+BARE_UPSERT = (
+    "insert into answers (assessment_id, participant_id, question_id, value, confidence,"
+    " evidence, notes, answered_by, answered_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+    " on conflict (assessment_id, participant_id, question_id) do update set"
+    " value = excluded.value, answered_by = excluded.answered_by,"
+    " answered_at = excluded.answered_at, version = version + 1"
+)
 
 
-BARE_PAGE = """
+def bare_connect(path: Path | str) -> sqlite3.Connection:
+    """A connection set up as Store sets up its own (autocommit, same pragmas)."""
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def bare_upsert(conn: sqlite3.Connection, aid: int, pid: int, qid: str, value: object) -> None:
+    with _BARE_LOCK:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(BARE_UPSERT, (aid, pid, qid, str(value), None, "", "", "", "now"))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def bare_save(path: str, aid: int, pid: int, qid: str, value: object) -> None:
+    """One answer saved on a new connection, as a page's callback does."""
+    conn = bare_connect(path)
+    try:
+        bare_upsert(conn, aid, pid, qid, value)
+    finally:
+        conn.close()
+
+
+def stored_value(path: Path | str, aid: int, qid: str, pid: int | None = None) -> str | None:
+    conn = sqlite3.connect(path)
+    try:
+        sql = "select value from answers where assessment_id = ? and question_id = ?"
+        args: list = [aid, qid]
+        if pid is not None:
+            sql += " and participant_id = ?"
+            args.append(pid)
+        row = conn.execute(sql, args).fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+def new_round(path: Path, rubric: Rubric, name: str = "Bench") -> tuple[int, int]:
+    """A database with one draft round: (assessment id, self participant id)."""
+    with open_store(path) as s:
+        org = s.create_organisation(name)
+        scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
+        aid = s.create_assessment(scope, rubric, "production", "limited", label="Bench round")
+        return aid, s.participant(aid)
+
+
+# ---------------------------------------------------------------------------------
+# Assess: save + rerun against a bare page with the same widgets
+# ---------------------------------------------------------------------------------
+
+BARE_APP = """
 import streamlit as st
+
+st.set_page_config(page_title="Bare", layout="wide")
+pages = [
+    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/dashboard:", default=True),
+    st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:"),
+    st.Page("pages/results.py", title="Results", icon=":material/fact_check:"),
+    st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:"),
+    st.Page("pages/rubric.py", title="Rubric", icon=":material/menu_book:"),
+]
+page = st.navigation(pages)
+with st.sidebar:
+    st.caption("Bare app")
+    st.text_input("Your name", key="who", placeholder="shown in the audit log")
+page.run()
+"""
+
+BARE_ASSESS = """
+import sys
+import streamlit as st
+
+sys.path.insert(0, {bench!r})
+from run import bare_save
+
+DB, AID, PID = {db!r}, {aid}, {pid}
+QUESTIONS = {questions!r}
+LEVELS = {levels!r}
+DIMS = {dims!r}
+
+
+def save(qid):
+    bare_save(DB, AID, PID, qid, st.session_state["q-" + qid])
+
+
 st.title("Assess")
+st.subheader("Bench / Bot")
+st.caption("Bench round · target stage Production · risk tier Limited")
 st.progress(0.5, text="14 of 28 questions answered")
-st.radio("Dimension", list("ABCDEF"), horizontal=True, key="dim")
-for i in range({n}):
+st.radio("Dimension", DIMS, horizontal=True, key="dim")
+st.markdown("### Dimension title")
+st.caption("A dimension description of a sensible length. " * 3)
+for qid, text, why, levels in QUESTIONS:
     with st.container(border=True):
-        st.markdown(f"**Q-{{i}} question text**")
-        st.caption("Why it matters")
-        for col, level in zip(st.columns(5), range(1, 6)):
-            with col.container(border=False):
-                st.markdown(f"**{{level}} · Label**")
-                st.caption("A level description of a sensible length for a rubric. " * 2)
-        st.radio(f"Your answer for Q-{{i}}", [1, 2, 3, 4, 5, "na", "unknown"], index=None,
-                 horizontal=True, key=f"q{{i}}")
-        a, b = st.columns([1, 2])
-        a.pills("Confidence", [1, 2, 3, 4, 5], key=f"c{{i}}")
-        b.text_input("Evidence", key=f"e{{i}}")
-        st.text_area("Notes", key=f"n{{i}}", height=68)
+        st.markdown("**" + qid + " · " + text + "**")
+        st.caption("Why it matters: " + why)
+        for col, (level, label, description) in zip(st.columns(len(LEVELS)), levels):
+            col.markdown(f"**{{level}} · {{label}}**  \\n:small[:gray[{{description}}]]")
+        st.radio("Your answer for " + qid, [*LEVELS, "na", "unknown"], index=None,
+                 horizontal=True, key="q-" + qid, on_change=save, args=(qid,))
+        c1, c2 = st.columns([1, 2])
+        c1.pills("Confidence", [1, 2, 3, 4, 5], key="c-" + qid)
+        c2.text_input("Evidence (links, documents)", key="e-" + qid, max_chars=4000)
+        st.text_area("Notes", key="n-" + qid, max_chars=4000, height=68)
+nav1, nav2, nav3 = st.columns(3)
+nav1.button("Next: Data →")
+nav2.page_link("pages/results.py", label="See the results", icon=":material/fact_check:")
+with nav3.popover("Finalise this round"):
+    st.warning("22 questions still unanswered.")
+    st.write("A final round can no longer be edited; a correction is a new round.")
+    st.button("Finalise", type="primary")
+st.divider()
+st.button("Start another round")
 """
 
 
-def bench_assess_rerun(tmp: Path, rubric, aid: int) -> None:
+@contextmanager
+def compiled_once() -> Iterator[None]:
+    """AppTest, but compiling each script once and keeping the bytecode as a server does,
+    and running pages through app.py's st.navigation (as the tests do)."""
     from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import AppTest, app_test
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    shared = ScriptCache()
 
     class ExplicitNavigation(PagesManager):
-        """Run pages through app.py's st.navigation, as the server does (see tests)."""
-
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             PagesManager.uses_pages_directory = False
 
+    saved = (app_test.ScriptCache, local_script_runner.ScriptCache, app_test.PagesManager)
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
     app_test.PagesManager = ExplicitNavigation
-
-    os.environ["GROUNDWORK_DB"] = str(tmp / "store.db")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["round"] = str(aid)
-    at.run()
-    at.switch_page("pages/assess.py").run()
-    values = iter(range(10_000))
-    radio = f"a{aid}-MON-2-level"
-
-    def answer() -> None:
-        at.radio(key=radio).set_value(1 + next(values) % 5).run()
-
-    assert not at.exception, at.exception
-    n = len(rubric.dimensions[0].questions)
-    bare_file = tmp / "bare.py"
-    bare_file.write_text(BARE_PAGE.format(n=n))
-    bare = AppTest.from_file(str(bare_file), default_timeout=60)
-    bare.run()
-
-    def bare_answer() -> None:
-        bare.radio(key="q1").set_value(1 + next(values) % 5).run()
-
-    # Interleaved pairs, so drift in the machine's load hits both sides alike; the ratio is
-    # the median of the pairs' ratios.
-    answer(), bare_answer()
-    reals, bares = [], []
-    for _ in range(41):
-        reals.append(median_ms(answer, runs=1, warmup=0))
-        bares.append(median_ms(bare_answer, runs=1, warmup=0))
-    ratio = statistics.median(r / b for r, b in zip(reals, bares, strict=True))
-    line("Assess page rerun after one answer (AppTest, through app.py)", statistics.median(reals))
-    line("bare page, same widgets, no logic (AppTest)", statistics.median(bares))
-    line("ratio, median of 41 interleaved pairs (goal: at most 1.5)", ratio, "x")
+    try:
+        yield
+    finally:
+        app_test.ScriptCache, local_script_runner.ScriptCache, app_test.PagesManager = saved
 
 
-def bench_results(tmp: Path) -> None:
-    path = tmp / "demo.db"
-    demo.reset(path)
-    with Store(path) as s:
-        latest = max(a.id for a in s.assessments())
+@contextmanager
+def database(path: Path) -> Iterator[None]:
+    """GROUNDWORK_DB for the pages, put back as it was afterwards."""
+    saved = os.environ.get("GROUNDWORK_DB")
+    os.environ["GROUNDWORK_DB"] = str(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("GROUNDWORK_DB", None)
+        else:
+            os.environ["GROUNDWORK_DB"] = saved
 
-        def results() -> None:
-            rnd = reports.load_round(s, latest)
-            prev = reports.previous_round(s, rnd.assessment)
-            if prev:
-                reports.load_round(s, prev.id)
-            reports.history(s, rnd.assessment.scope_id)
 
-        line("Results page data for one round (round, previous, history)", median_ms(results))
-        line(
-            "Roadmap page data for one round",
-            median_ms(lambda: reports.roadmap_view(s, latest, start=dt.date(2027, 1, 1))),
+def widget_counts(at) -> dict[str, int]:
+    return {
+        "radio": len(at.radio),
+        "text_input": len(at.text_input),
+        "text_area": len(at.text_area),
+        "pills": len(at.button_group),
+        "button": len(at.button),
+    }
+
+
+def bare_app(folder: Path, rubric: Rubric, db: Path, aid: int, pid: int) -> Path:
+    dim = rubric.dimensions[0]
+    questions = [
+        (
+            q.id,
+            q.text,
+            q.why or "",
+            [(lv, rubric.label(lv), q.levels[lv]) for lv in rubric.levels],
         )
-
-
-def bench_portfolio(tmp: Path, rubric) -> None:
-    path = tmp / "big.db"
-    t = time.perf_counter()
-    with open_store(path) as s:
-        org = s.create_organisation("Big")
-        questions = [q.id for q in rubric.questions][:30]
-        for n in range(500):
-            scope = s.create_scope(org, "system", f"System {n}", stage="pilot", tier="limited")
-            for r in range(12):
-                answers = {q: Answer(1 + (n + r + i) % 5) for i, q in enumerate(questions)}
-                day = dt.date(2024, 1, 1) + dt.timedelta(days=91 * r)
-                s.import_round(
-                    scope,
-                    rubric,
-                    "production",
-                    "limited",
-                    answers,
-                    label=f"R{r}",
-                    created_at=f"{day}T09:00:00+00:00",
-                    final=True,
-                )
-    built = time.perf_counter() - t
-    print(
-        f"  (synthetic data: 500 systems x 12 rounds x {len(questions)} questions, "
-        f"built in {built:.1f} s, {path.stat().st_size / 1e6:.1f} MB)"
+        for q in dim.questions
+    ]
+    (folder / "pages").mkdir(parents=True, exist_ok=True)
+    for name in ("portfolio", "results", "roadmap", "rubric"):
+        (folder / "pages" / f"{name}.py").write_text(
+            f"import streamlit as st\nst.title({name.title()!r})\n"
+        )
+    (folder / "pages" / "assess.py").write_text(
+        BARE_ASSESS.format(
+            bench=str(ROOT / "bench"),
+            db=str(db),
+            aid=aid,
+            pid=pid,
+            questions=questions,
+            levels=list(rubric.levels),
+            dims=[f"{d.title} (0/{len(d.questions)})" for d in rubric.dimensions],
+        )
     )
-    with Store(path) as s:
+    (folder / "app.py").write_text(BARE_APP)
+    return folder / "app.py"
 
-        def cold() -> None:
-            reports._FINAL_SUMMARIES.clear()
-            reports.portfolio(s)
 
-        line("portfolio, 500 systems x 12 rounds, first load", median_ms(cold, runs=5))
-        line(
-            "portfolio, 500 systems x 12 rounds, later loads",
-            median_ms(lambda: reports.portfolio(s), runs=5),
+def bench_assess(ctx: Context) -> list[Result]:
+    from streamlit.testing.v1 import AppTest
+
+    rubric = ctx.rubric
+    real_db, bare_db = ctx.tmp / "assess.db", ctx.tmp / "assess-bare.db"
+    aid, _ = new_round(real_db, rubric)
+    bare_aid, bare_pid = new_round(bare_db, rubric)
+    bare_file = bare_app(ctx.tmp / "bare-app", rubric, bare_db, bare_aid, bare_pid)
+    qid = rubric.dimensions[0].questions[1].id
+    counter = iter(range(1_000_000))
+    with database(real_db), compiled_once():
+        real = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        real.query_params["round"] = str(aid)
+        real.run()
+        real.switch_page("pages/assess.py").run()
+        landed(not real.exception, f"Assess page failed: {real.exception}")
+        bare = AppTest.from_file(str(bare_file), default_timeout=120)
+        bare.run()
+        bare.switch_page("pages/assess.py").run()
+        landed(not bare.exception, f"bare page failed: {bare.exception}")
+        shape_real, shape_bare = widget_counts(real), widget_counts(bare)
+        landed(
+            shape_real == shape_bare,
+            f"not like for like: Assess page {shape_real}, bare page {shape_bare}",
         )
 
+        def answer(at, key: str, db: Path, which: int) -> float:
+            value = rubric.levels[next(counter) % len(rubric.levels)]
+            if str(stored_value(db, which, qid)) == str(value):
+                value = rubric.levels[next(counter) % len(rubric.levels)]
+            t = time.perf_counter()
+            at.radio(key=key).set_value(value).run()
+            took = ms_since(t)
+            landed(not at.exception, f"rerun failed: {at.exception}")
+            got = stored_value(db, which, qid)
+            landed(got == str(value), f"{qid} saved as {got!r}, expected {value!r}")
+            return took
 
-def peak_mb(fn: Callable[[], object]) -> float:
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 1e6
+        real_key, bare_key = f"a{aid}-{qid}-level", f"q-{qid}"
+
+        def one_real() -> float:
+            return answer(real, real_key, real_db, aid)
+
+        def one_bare() -> float:
+            return answer(bare, bare_key, bare_db, bare_aid)
+
+        one_real(), one_bare()  # warm both
+        reals, bares = interleave(one_real, one_bare, ctx.sizes.pairs)
+        peak, bare_peak = traced_peak(one_real), traced_peak(one_bare)
+    ratios = [r / b for r, b in zip(reals, bares, strict=True)]
+    return [
+        Result(
+            "Assess answer (save + rerun)",
+            median(reals),
+            median(bares),
+            max_ratio=1.3,
+            peak_mib=peak,
+            anchor_peak_mib=bare_peak,
+            note=(
+                f"{len(reals)} interleaved pairs; median of pair ratios "
+                f"{median(ratios):.2f}x; widgets per side {shape_real}"
+            ),
+        )
+    ]
 
 
-def bench_export(tmp: Path, rubric) -> None:
+# ---------------------------------------------------------------------------------
+# Fresh processes: Results and Portfolio first views after a restart
+# ---------------------------------------------------------------------------------
+
+
+def results_view(db: str, aid: int) -> int:
+    """What the Results page loads for one round, in the order the page asks for it."""
+    from groundwork import reports
+
+    with Store(db) as s:
+        rounds = s.assessments()
+        labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label}" for a in rounds}
+        stored = s.assessment(aid)
+        s.rubric(stored.rubric_sha256)
+        rnd = reports.load_round(s, aid, stored.stage, stored.tier)
+        prev = reports.previous_round(s, stored)
+        if prev:
+            reports.comparable_card(s, prev, stored.stage, stored.tier)
+        history = reports.history(s, stored.scope_id)
+        s.audit_log("assessment", aid)
+        s.scope(stored.scope_id)
+        rows = reports.answer_rows(rnd)
+    landed(aid in labels and len(history) >= 1, "the round or its history is missing")
+    return len(rows)
+
+
+def results_plain(db: str, aid: int) -> int:
+    """The same rows read plainly: rounds, this round's and the previous round's answers,
+    every round's answers of the scope, and the round's audit log."""
+    conn = sqlite3.connect(db)
+    try:
+        rounds = conn.execute("select * from assessments order by created_at, id").fetchall()
+        scope = conn.execute("select scope_id from assessments where id = ?", [aid]).fetchone()[0]
+        conn.execute("select * from scopes").fetchall()
+        rows = conn.execute(
+            "select a.* from answers a join participants p on p.id = a.participant_id"
+            " where a.assessment_id = ? and p.role = 'self'",
+            [aid],
+        ).fetchall()
+        conn.execute(
+            "select a.assessment_id, a.question_id, a.value from answers a"
+            " join assessments r on r.id = a.assessment_id where r.scope_id = ?",
+            [scope],
+        ).fetchall()
+        conn.execute(
+            "select * from audit_log where entity = 'assessment' and entity_id = ?", [str(aid)]
+        ).fetchall()
+    finally:
+        conn.close()
+    landed(bool(rounds) and bool(rows), "the round was not found")
+    return len(rows)
+
+
+def portfolio_view(db: str) -> list[dict]:
+    from groundwork import reports
+
+    with Store(db) as s:
+        return reports.portfolio(s)
+
+
+def portfolio_plain(db: str, rubric: Rubric):
+    """One SELECT of the latest rounds' answers joined to their rounds, then a weighted
+    mean per round and dimension in pandas."""
+    import pandas as pd
+
+    weights = {q.id: (d.id, q.weight) for d in rubric.dimensions for q in d.questions}
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        df = pd.read_sql_query(
+            "select r.scope_id, r.id as round, a.question_id, a.value"
+            " from answers a join assessments r on r.id = a.assessment_id"
+            " join participants p on p.id = a.participant_id and p.role = 'self'"
+            " where r.id in (select id from (select id, row_number() over (partition by"
+            " scope_id order by created_at desc, id desc) as n from assessments) where n = 1)",
+            conn,
+        )
+    finally:
+        conn.close()
+    df["level"] = pd.to_numeric(df["value"], errors="coerce")
+    df = df.dropna(subset=["level"])
+    df["dimension"] = df["question_id"].map(lambda q: weights[q][0])
+    df["w"] = df["question_id"].map(lambda q: weights[q][1])
+    df["lw"] = df["level"] * df["w"]
+    g = df.groupby(["scope_id", "round", "dimension"])[["lw", "w"]].sum()
+    g["score"] = g["lw"] / g["w"]
+    return g
+
+
+def worker(kind: str, db: str, extra: str, trace: bool, warm: int) -> dict:
+    """Run in a fresh process: one first call, then warm calls; or only the first call
+    under tracemalloc for its peak."""
+    rubric = load_rubric(DEFAULT_RUBRIC) if kind == "portfolio-plain" else None
+    if kind.startswith("portfolio"):
+        import pandas  # noqa: F401  # the pages import it at start; keep it out of the time
+
+        from groundwork import reports  # noqa: F401
+
+    calls: dict[str, Callable[[], object]] = {
+        "results-real": lambda: results_view(db, int(extra)),
+        "results-plain": lambda: results_plain(db, int(extra)),
+        "portfolio-real": lambda: portfolio_view(db),
+        "portfolio-plain": lambda: portfolio_plain(db, rubric),
+    }
+    call = calls[kind]
+    if kind.startswith("results"):
+        from groundwork import reports  # noqa: F401
+
+    if trace:
+        out: dict = {}
+        out["peak_mib"] = traced_peak(lambda: out.setdefault("result", call()))
+        result = out["result"]
+    else:
+        t = time.perf_counter()
+        result = call()
+        first = ms_since(t)
+        warms = []
+        for _ in range(warm):
+            t = time.perf_counter()
+            call()
+            warms.append(ms_since(t))
+    if kind == "portfolio-real":
+        count = sum(r["kind"] == "system" and r["verdict"] is not None for r in result)
+    elif kind == "portfolio-plain":
+        count = result.index.get_level_values("scope_id").nunique()
+    else:
+        count = result
+    if trace:
+        return {"peak_mib": out["peak_mib"], "count": count}
+    return {"first_ms": first, "warm_ms": median(warms) if warms else None, "count": count}
+
+
+def in_fresh_process(kind: str, db: Path, extra: str = "", trace=False, warm=5) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(db), extra]
+    command += ["--warm", str(warm)] + (["--trace"] if trace else [])
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} worker failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_results(ctx: Context) -> list[Result]:
+    from groundwork import demo
+
+    db = ctx.tmp / "results.db"
+    demo.reset(db)
+    with Store(db) as s:
+        aid = max(s.assessments(), key=lambda a: (a.created_at, a.id)).id
+        expected = len(s.rubric(s.assessment(aid).rubric_sha256).questions)
+
+    def run(kind: str) -> dict:
+        out = in_fresh_process(kind, db, str(aid))
+        landed(out["count"] == expected, f"{kind}: {out['count']} answer rows, {expected} expected")
+        return out
+
+    samples: dict[str, list[dict]] = {"results-real": [], "results-plain": []}
+    interleave(
+        lambda: samples["results-real"].append(run("results-real")) or 0.0,
+        lambda: samples["results-plain"].append(run("results-plain")) or 0.0,
+        ctx.sizes.results_runs,
+    )
+    peak = in_fresh_process("results-real", db, str(aid), trace=True)["peak_mib"]
+    plain_peak = in_fresh_process("results-plain", db, str(aid), trace=True)["peak_mib"]
+    real, plain = samples["results-real"], samples["results-plain"]
+    note = f"demo database, latest round; {len(real)} fresh processes per side"
+    return [
+        Result(
+            "Results first view after a restart",
+            median([x["first_ms"] for x in real]),
+            median([x["first_ms"] for x in plain]),
+            max_value=50,
+            peak_mib=peak,
+            anchor_peak_mib=plain_peak,
+            note=note,
+        ),
+        Result(
+            "Results view, warm",
+            median([x["warm_ms"] for x in real]),
+            median([x["warm_ms"] for x in plain]),
+            max_value=50,
+            note="median of 5 warm calls per process",
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# Synthetic portfolio data, bulk-inserted through the store's own schema
+# ---------------------------------------------------------------------------------
+
+
+def schema_key() -> str:
+    """Changes whenever the store's migrations change the schema (or the builder changes)."""
+    with tempfile.TemporaryDirectory() as d:
+        with open_store(Path(d) / "empty.db") as s:
+            sql = sorted(
+                r[0] or "" for r in s.db.conn.execute("select sql from sqlite_master").fetchall()
+            )
+    text = f"builder {BUILDER_VERSION}\n" + "\n".join(sql)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _filled_tables(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute("select name from sqlite_master where type = 'table'")
+            if not r[0].startswith(("sqlite_", "_"))
+        ]
+        return {n for n in names if conn.execute(f'select count(*) from "{n}"').fetchone()[0]}
+    finally:
+        conn.close()
+
+
+def tables_the_store_fills(tmp: Path, rubric: Rubric) -> set[str]:
+    """Which tables one final round written through the store puts rows in."""
+    path = tmp / "store-path.db"
+    with open_store(path) as s:
+        org = s.create_organisation("Check")
+        scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
+        answers = {q.id: Answer(1 + i % 5) for i, q in enumerate(rubric.questions)}
+        s.import_round(scope, rubric, "production", "limited", answers, final=True)
+        s.import_round(scope, rubric, "production", "limited", answers)  # a draft too
+    return _filled_tables(path)
+
+
+def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    sql = f'insert into "{table}" ({", ".join(cols)}) values ({", ".join("?" * len(cols))})'
+    conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+
+
+def build_portfolio(path: Path, rubric: Rubric, systems: int, rounds: int) -> None:
+    """systems AI systems (in units of 25) with rounds final rounds each, every question
+    answered: some N/A (with a reason) and some unknown, as real rounds have."""
+    with open_store(path) as s:
+        org = s.create_organisation("Bench portfolio")
+        org_scope = s.organisation_scope(org).id
+        s.save_rubric(rubric)
+    questions = [q.id for q in rubric.questions]
+    stages, tiers = rubric.stage_ids, rubric.tier_ids
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    stamp = "2024-01-01T09:00:00+00:00"
+    scopes, assessments, participants, answers, audit = [], [], [], [], []
+    next_id = {"scope": org_scope + 1, "aid": 1, "pid": 1}
+    units = []
+    for u in range(max(1, systems // 25)):
+        sid = next_id["scope"]
+        next_id["scope"] += 1
+        units.append(sid)
+        scopes.append(_scope_row(sid, org, org_scope, "unit", f"Unit {u}", None, None, stamp))
+    for n in range(systems):
+        sid = next_id["scope"]
+        next_id["scope"] += 1
+        stage, tier = stages[n % len(stages)], tiers[n % len(tiers)]
+        parent = units[n % len(units)]
+        scopes.append(_scope_row(sid, org, parent, "system", f"System {n}", stage, tier, stamp))
+        audit.append(_audit_row(stamp, "create", "scope", sid, "name", f"System {n}"))
+        target = rubric.next_stage(stage) or stage
+        for r in range(rounds):
+            aid, pid = next_id["aid"], next_id["pid"]
+            next_id["aid"] += 1
+            next_id["pid"] += 1
+            day = (dt.date(2024, 1, 1) + dt.timedelta(days=91 * r)).isoformat()
+            at = f"{day}T09:00:00+00:00"
+            assessments.append(
+                {
+                    "id": aid,
+                    "scope_id": sid,
+                    "label": f"R{r}",
+                    "stage": target,
+                    "tier": tier,
+                    "rubric_sha256": rubric.sha256,
+                    "rubric_id": rubric.id,
+                    "rubric_version": rubric.version,
+                    "status": "final",
+                    "based_on": None,
+                    "created_by": "",
+                    "created_at": at,
+                    "updated_at": at,
+                    "finalised_at": at,
+                }
+            )
+            participants.append(
+                {"id": pid, "assessment_id": aid, "name": "Self-assessment", "role": "self",
+                 "created_at": at}
+            )  # fmt: skip
+            for i, q in enumerate(questions):
+                k = n * 7 + r * 3 + i
+                value = "unknown" if k % 23 == 0 else "na" if k % 29 == 0 else 1 + (n + r + i) % 5
+                answers.append(
+                    {
+                        "assessment_id": aid,
+                        "participant_id": pid,
+                        "question_id": q,
+                        "value": str(value),
+                        "confidence": 1 + k % 5,
+                        "evidence": f"document {i}",
+                        "notes": "not offered in this system" if value == "na" else "",
+                        "answered_by": "",
+                        "answered_at": at,
+                        "version": 1,
+                    }
+                )
+            audit.append(_audit_row(at, "create", "assessment", aid, "stage", target))
+            audit.append(_audit_row(at, "import", "assessment", aid, "answers", len(questions)))
+            audit.append(_audit_row(at, "finalise", "assessment", aid, "status", "final"))
+    _insert(conn, "scopes", scopes)
+    _insert(conn, "assessments", assessments)
+    _insert(conn, "participants", participants)
+    _insert(conn, "answers", answers)
+    _insert(conn, "audit_log", audit)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+
+
+def _scope_row(sid, org, parent, kind, name, stage, tier, stamp) -> dict:
+    return {
+        "id": sid,
+        "organisation_id": org,
+        "parent_id": parent,
+        "kind": kind,
+        "name": name,
+        "description": "",
+        "stage": stage,
+        "tier": tier,
+        "created_at": stamp,
+    }
+
+
+def _audit_row(at, action, entity, entity_id, field_name, new) -> dict:
+    return {
+        "at": at,
+        "who": "bench",
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "field": field_name,
+        "old_value": None,
+        "new_value": str(new),
+    }
+
+
+def portfolio_db(ctx: Context, systems: int) -> tuple[Path, float | None]:
+    """The cached database for this size and schema, built when missing: (path, build s)."""
+    rounds = ctx.sizes.portfolio_rounds
+    q = len(ctx.rubric.questions)
+    name = f"portfolio-{systems}x{rounds}x{q}-{ctx.rubric.sha256[:8]}-{schema_key()}.db"
+    path = ctx.cache / name
+    if path.exists():
+        return path, None
+    ctx.cache.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    part.unlink(missing_ok=True)
+    t = time.perf_counter()
+    build_portfolio(part, ctx.rubric, systems, rounds)
+    part.rename(path)
+    return path, time.perf_counter() - t
+
+
+PORTFOLIO_GOALS = {500: (150, 2.0), 2000: (600, None)}  # systems: (ms, x the anchor)
+
+
+def bench_portfolio(ctx: Context) -> list[Result]:
+    store_fills = tables_the_store_fills(ctx.tmp, ctx.rubric)
+    results = []
+    for systems in ctx.sizes.portfolio:
+        results += portfolio_size(ctx, systems, store_fills)
+    return results
+
+
+def portfolio_size(ctx: Context, systems: int, store_fills: set[str]) -> list[Result]:
+    cached, built = portfolio_db(ctx, systems)
+    missing = store_fills - _filled_tables(cached)
+    landed(
+        not missing,
+        f"the synthetic data leaves {sorted(missing)} empty, which the store fills: "
+        "update build_portfolio in bench/run.py",
+    )
+
+    def run(kind: str, db: Path) -> dict:
+        out = in_fresh_process(kind, db)
+        landed(out["count"] == systems, f"{kind}: {out['count']} systems, {systems} expected")
+        return out
+
+    real, plain = [], []
+
+    def one_real() -> float:
+        copy = ctx.tmp / f"portfolio-{systems}.db"  # a pristine copy: a first load may write
+        shutil.copyfile(cached, copy)
+        real.append(run("portfolio-real", copy))
+        return 0.0
+
+    def one_plain() -> float:
+        plain.append(run("portfolio-plain", cached))
+        return 0.0
+
+    interleave(one_real, one_plain, ctx.sizes.portfolio_runs)
+    shutil.copyfile(cached, ctx.tmp / "portfolio-trace.db")
+    peak = in_fresh_process("portfolio-real", ctx.tmp / "portfolio-trace.db", trace=True)
+    plain_peak = in_fresh_process("portfolio-plain", cached, trace=True)
+    max_value, max_ratio = PORTFOLIO_GOALS.get(systems, (None, None))
+    size = f"{systems} systems x {ctx.sizes.portfolio_rounds} rounds"
+    note = (
+        f"{len(ctx.rubric.questions)} questions a round; {cached.stat().st_size / 1e6:.0f} MB; "
+        + (f"built in {built:.1f} s" if built is not None else "from bench/.cache")
+        + f"; {len(real)} fresh processes per side"
+    )
+    return [
+        Result(
+            f"Portfolio {size}, {label}",
+            median([x[key] for x in real]),
+            median([x[key] for x in plain]),
+            max_value=max_value,
+            max_ratio=max_ratio,
+            peak_mib=peak["peak_mib"] if key == "first_ms" else None,
+            anchor_peak_mib=plain_peak["peak_mib"] if key == "first_ms" else None,
+            note=note if key == "first_ms" else "median of 5 warm calls per process, both sides",
+        )
+        for label, key in (("first load", "first_ms"), ("warm", "warm_ms"))
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# Workshop: concurrent answers
+# ---------------------------------------------------------------------------------
+
+
+def workshop(path: Path, rubric: Rubric, people: int, per_person: int, bare: bool) -> dict:
+    """people threads, each with its own connection, answering per_person times."""
+    with open_store(path) as s:
+        org = s.create_organisation("Workshop")
+        scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
+        aid = s.create_assessment(scope, rubric, "production", "limited")
+        pids = [s.participant(aid, f"Person {i}") for i in range(people)]
+    questions = [q.id for q in rubric.questions]
+    levels = rubric.levels
+    times: list[float] = []
+    errors: list[str] = []
+    start = threading.Barrier(people)
+
+    def person(i: int) -> None:
+        pid = pids[i]
+        mine: list[float] = []
+        try:
+            if bare:
+                conn = bare_connect(path)
+            else:
+                store = Store(path)
+            seen: dict[str, int] = {}
+            start.wait()
+            for k in range(per_person):
+                qid = questions[k % len(questions)]
+                value = levels[(i + k) % len(levels)]
+                t = time.perf_counter()
+                if bare:
+                    bare_upsert(conn, aid, pid, qid, value)
+                else:
+                    stored = store.change_answer(
+                        aid, qid, based_on=seen.get(qid, 0), who=f"Person {i}",
+                        participant_id=pid, value=value,
+                    )  # fmt: skip
+                    seen[qid] = stored.version
+                mine.append(ms_since(t))
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            (conn if bare else store).close()
+            times.extend(mine)
+
+    threads = [threading.Thread(target=person, args=(i,)) for i in range(people)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = ms_since(t)
+    conn = sqlite3.connect(path)
+    saved = conn.execute(
+        "select count(*), coalesce(sum(version), 0) from answers where assessment_id = ?", [aid]
+    ).fetchone()
+    conn.close()
+    rows = people * min(per_person, len(questions))
+    versions = people * per_person  # a question answered again moves to the next version
+    landed(not errors, f"{len(errors)} errors, first: {errors[:1]}")
+    landed(
+        tuple(saved) == (rows, versions),
+        f"saved {saved[0]} rows at {saved[1]} versions, expected {rows} at {versions}",
+    )
+    return {"p95": p95(times), "median": median(times), "wall_ms": wall, "saves": len(times)}
+
+
+def bench_workshop(ctx: Context) -> list[Result]:
+    people, per = ctx.sizes.participants, ctx.sizes.answers
+    real, bare = [], []
+    runs = iter(range(1000))
+
+    def one(is_bare: bool, out: list) -> float:
+        path = ctx.tmp / f"workshop-{next(runs)}.db"
+        out.append(workshop(path, ctx.rubric, people, per, is_bare))
+        return 0.0
+
+    interleave(lambda: one(False, real), lambda: one(True, bare), ctx.sizes.workshop_runs)
+    peak = traced_peak(lambda: one(False, []))
+    bare_peak = traced_peak(lambda: one(True, []))
+    ratios = [r["p95"] / b["p95"] for r, b in zip(real, bare, strict=True)]
+    return [
+        Result(
+            f"Workshop {people} x {per} answers, p95 of one save",
+            median([r["p95"] for r in real]),
+            median([b["p95"] for b in bare]),
+            max_ratio=2.0,
+            peak_mib=peak,
+            anchor_peak_mib=bare_peak,
+            note=(
+                f"0 errors, all saved; {len(real)} runs per side, pair ratios "
+                f"{', '.join(f'{x:.1f}' for x in ratios)}; wall "
+                f"{median([r['wall_ms'] for r in real]):.0f} ms vs "
+                f"{median([b['wall_ms'] for b in bare]):.0f} ms"
+            ),
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# Workbook
+# ---------------------------------------------------------------------------------
+
+
+def bench_workbook(ctx: Context) -> list[Result]:
     from openpyxl import Workbook, load_workbook
 
     from groundwork.excel import export_workbook
 
-    path = tmp / "export.db"
+    rubric = ctx.rubric
+    path = ctx.tmp / "workbook.db"
     with open_store(path) as s:
         org = s.create_organisation("Export")
         scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="high")
@@ -215,61 +1048,325 @@ def bench_export(tmp: Path, rubric) -> None:
             }
             day = dt.date(2024, 1, 1) + dt.timedelta(days=91 * r)
             aid = s.import_round(
-                scope,
-                rubric,
-                "production",
-                "high",
-                answers,
-                label=f"R{r}",
-                created_at=f"{day}T09:00:00+00:00",
-                final=True,
-            )
+                scope, rubric, "production", "high", answers, label=f"R{r}",
+                created_at=f"{day}T09:00:00+00:00", final=r < 11,
+            )  # fmt: skip
+    store = Store(path)
+    first = export_workbook(store, aid, start=dt.date(2027, 1, 1))
+    book = load_workbook(io.BytesIO(first))
+    sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in book}
+    cells = sum(sum(v is not None for v in row) for rows in sheets.values() for row in rows)
 
-        def export() -> bytes:
-            return export_workbook(s, aid, start=dt.date(2027, 1, 1))
+    def check(data: bytes) -> None:
+        names = load_workbook(io.BytesIO(data), read_only=True).sheetnames
+        landed(names == list(sheets), f"workbook sheets {names}, expected {list(sheets)}")
 
-        data = export()
-        book = load_workbook(io.BytesIO(data))
-        shape = [(ws.max_row, ws.max_column) for ws in book.worksheets]
-        cells = sum(r * c for r, c in shape)
+    def real() -> bytes:
+        return export_workbook(store, aid, start=dt.date(2027, 1, 1))
 
-        def plain() -> bytes:
-            wb = Workbook()
-            wb.remove(wb.active)
-            for n, (rows, cols) in enumerate(shape):
-                ws = wb.create_sheet(f"S{n}")
-                for row in range(rows):
-                    ws.append([f"cell {row}:{c}" for c in range(cols)])
-            out = io.BytesIO()
-            wb.save(out)
-            return out.getvalue()
+    def plain() -> bytes:
+        wb = Workbook()
+        wb.remove(wb.active)
+        for title, rows in sheets.items():
+            ws = wb.create_sheet(title)
+            for row in rows:
+                ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
 
-        t_real, t_plain = median_ms(export, runs=5), median_ms(plain, runs=5)
-        m_real, m_plain = peak_mb(export), peak_mb(plain)
-        print(
-            f"  (workbook: {len(book.worksheets)} sheets, {cells} cells, "
-            f"{len(data) / 1e3:.0f} kB; 12 rounds of history)"
+    def timed(fn: Callable[[], bytes]) -> Callable[[], float]:
+        def run() -> float:
+            t = time.perf_counter()
+            data = fn()
+            took = ms_since(t)
+            check(data)
+            return took
+
+        return run
+
+    timed(plain)()
+    reals, plains = interleave(timed(real), timed(plain), ctx.sizes.workbook_runs)
+    peak, plain_peak = traced_peak(real), traced_peak(plain)
+    store.close()
+    return [
+        Result(
+            "One-round workbook (export_workbook)",
+            median(reals),
+            median(plains),
+            max_ratio=2.0,
+            peak_mib=peak,
+            anchor_peak_mib=plain_peak,
+            note=f"{len(sheets)} sheets, {cells} cells, {len(first) / 1e3:.0f} kB",
         )
-        line("export the roadmap workbook", t_real)
-        line("plain openpyxl, same cells, no styling", t_plain)
-        line("time ratio", t_real / t_plain, "x")
-        line("peak memory, export", m_real, "MB")
-        line("peak memory, plain openpyxl", m_plain, "MB")
-        line("memory ratio", m_real / m_plain, "x")
+    ]
 
 
-def main() -> None:
-    rubric = load_rubric(DEFAULT_RUBRIC)
-    print("Groundwork benchmarks (median of several runs)")
-    with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        bench_domain(rubric)
-        aid = bench_store(tmp, rubric)
-        bench_assess_rerun(tmp, rubric, aid)
-        bench_results(tmp)
-        bench_export(tmp, rubric)
-        bench_portfolio(tmp, rubric)
+# ---------------------------------------------------------------------------------
+# Processes: server start and the CLI
+# ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tree_hwm_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its descendants, summed."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(next(x for x in status.splitlines() if x.startswith("VmHWM")).split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def start_to_health(command: list[str], port: int, env: dict) -> tuple[float, float]:
+    """Seconds from launch to a healthy /_stcore/health, and the tree's peak MiB."""
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited: {proc.stderr.read().decode()[-800:]}")
+            if time.perf_counter() - t > 60:
+                raise RuntimeError(f"{command[0]} not healthy after 60 s")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200 and r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            time.sleep(0.01)
+        took = time.perf_counter() - t
+        return took, tree_hwm_mib(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def bench_server(ctx: Context) -> list[Result]:
+    from groundwork import demo
+
+    db = ctx.tmp / "server.db"
+    demo.reset(db)  # not empty: serve does not load the demo
+    env = {**os.environ, "GROUNDWORK_DB": str(db), "PYTHONUNBUFFERED": "1"}
+    env.pop("GROUNDWORK_ADDRESS", None)
+    mems: dict[str, list[float]] = {"real": [], "bare": []}
+
+    def real() -> float:
+        port = free_port()
+        took, mem = start_to_health(
+            [str(BIN / "groundwork"), "serve", "--port", str(port)], port, env
+        )
+        mems["real"].append(mem)
+        return took
+
+    def bare() -> float:
+        port = free_port()
+        command = [
+            str(BIN / "streamlit"), "run", "app.py", "--server.port", str(port),
+            "--server.headless", "true", "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        took, mem = start_to_health(command, port, env)
+        mems["bare"].append(mem)
+        return took
+
+    reals, bares = interleave(real, bare, ctx.sizes.server_runs)
+    return [
+        Result(
+            "Server start to health (groundwork serve)",
+            median(reals),
+            median(bares),
+            unit="s",
+            max_ratio=1.15,
+            peak_mib=median(mems["real"]),
+            anchor_peak_mib=median(mems["bare"]),
+            note=f"anchor: streamlit run app.py; {len(reals)} starts per side",
+        )
+    ]
+
+
+TIME = Path("/usr/bin/time")
+
+
+def timed_process(command: list[str], scratch: Path) -> tuple[float, float | None, str]:
+    """Wall seconds, the process's own peak RSS in MiB, and its stdout.
+
+    The peak comes from /usr/bin/time, which forks and execs the command: a child forked
+    straight from this (large) process would report this process's RSS as its own peak.
+    Without /usr/bin/time the peak is not known (None).
+    """
+    report = scratch / "maxrss.txt"
+    wrapped = [str(TIME), "-f", "%M", "-o", str(report), *command] if TIME.exists() else command
+    t = time.perf_counter()
+    done = subprocess.run(wrapped, cwd=ROOT, capture_output=True, timeout=120)
+    took = time.perf_counter() - t
+    landed(done.returncode == 0, f"{command[0]} exited {done.returncode}: {done.stderr[-400:]!r}")
+    peak = int(report.read_text().split()[-1]) / 1024 if TIME.exists() else None
+    return took, peak, done.stdout.decode()
+
+
+def bench_cli(ctx: Context) -> list[Result]:
+    real_cmd = [
+        str(BIN / "groundwork"), "score", "rubrics/genai-production.yaml",
+        "examples/pilot.yaml", "--json",
+    ]  # fmt: skip
+    bare_cmd = [sys.executable, "-c", "pass"]
+    mems: dict[str, list[float]] = {"real": [], "bare": []}
+
+    def real() -> float:
+        took, mem, out = timed_process(real_cmd, ctx.tmp)
+        doc = json.loads(out)
+        landed(isinstance(doc, dict) and "verdict" in doc, "no verdict in the JSON")
+        mems["real"].append(mem)
+        return took
+
+    def bare() -> float:
+        took, mem, _ = timed_process(bare_cmd, ctx.tmp)
+        mems["bare"].append(mem)
+        return took
+
+    real(), bare()
+    reals, bares = interleave(real, bare, ctx.sizes.cli_runs)
+    return [
+        Result(
+            "CLI score --json, whole process",
+            median(reals),
+            median(bares),
+            unit="s",
+            max_value=0.35,
+            peak_mib=median_or_none(mems["real"]),
+            anchor_peak_mib=median_or_none(mems["bare"]),
+            note=f"anchor: python -c pass; {len(reals)} runs per side",
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------
+
+FIGURES: dict[str, Callable[[Context], list[Result]]] = {
+    "assess": bench_assess,
+    "results": bench_results,
+    "portfolio": bench_portfolio,
+    "workshop": bench_workshop,
+    "workbook": bench_workbook,
+    "server": bench_server,
+    "cli": bench_cli,
+}
+
+
+def fmt(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return "—"
+    if unit == "s":
+        return f"{x:.3f} s"
+    if unit == "ms":
+        return f"{x:.1f} ms"
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}"
+
+
+def table(results: list[Result]) -> str:
+    head = ("figure", "value", "anchor", "ratio", "goal", "peak MiB", "anchor MiB", "result")
+    rows = [head]
+    for r in results:
+        rows.append(
+            (
+                r.figure,
+                fmt(r.value, r.unit),
+                fmt(r.anchor, r.unit),
+                "—" if r.ratio is None else f"{r.ratio:.2f}x",
+                r.goal,
+                fmt(r.peak_mib),
+                fmt(r.anchor_peak_mib),
+                r.verdict,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            c.ljust(w) if i in (0, 4) else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_figures(names: list[str], ctx: Context) -> list[Result]:
+    results: list[Result] = []
+    for name in names:
+        t = time.perf_counter()
+        print(f"[{name}] running...", flush=True)
+        try:
+            got = FIGURES[name](ctx)
+        except NotLanded as exc:
+            got = [Result(f"{name}: work did not land", None, landed=False, error=str(exc))]
+        except Exception as exc:  # noqa: BLE001 - one broken figure must not hide the others
+            got = [Result(f"{name}: failed", None, error=f"{type(exc).__name__}: {exc}")]
+        results += got
+        print(f"[{name}] {time.perf_counter() - t:.0f} s", flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help=f"comma-separated, of: {', '.join(FIGURES)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes, fewer runs")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--warm", type=int, default=5, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        kind, db, extra = args.worker
+        print(json.dumps(worker(kind, db, extra, args.trace, args.warm)))
+        return 0
+    names = args.only.split(",") if args.only else list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        parser.error(f"unknown figure(s) {', '.join(unknown)}; choose from {', '.join(FIGURES)}")
+    sizes = Sizes.quick() if args.quick else Sizes()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="groundwork-bench-") as d:
+        results = run_figures(names, Context(Path(d), sizes))
+    took = time.perf_counter() - started
+    print()
+    print(f"Groundwork benchmarks{' (--quick)' if args.quick else ''}: {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(table(results))
+    print()
+    for r in results:
+        if r.error or r.note:
+            print(f"  {r.figure}: {r.error or r.note}")
+    goals = [r for r in results if r.has_goal or r.error or not r.landed]
+    missed = [r for r in goals if not r.passed]
+    print()
+    print(
+        f"{len(goals) - len(missed)} of {len(goals)} goals met, {len(missed)} missed "
+        f"({took:.0f} s): {'PASS' if not missed else 'FAIL'}"
+    )
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
