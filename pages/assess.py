@@ -12,16 +12,12 @@ from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store, StoredAnswer
 from groundwork.ui import answers as sync
+from groundwork.ui import levels
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
-
-
-def quiet(text: str) -> str:
-    """Rubric text for a :gray[...] span: square brackets would end the span early."""
-    return text.replace("[", "(").replace("]", ")")
 
 
 def choice_label(rubric: Rubric) -> Callable[[object], str]:
@@ -77,6 +73,11 @@ def newer_answer(
 def go_to_dimension(aid: int, dim_id: str) -> None:
     st.session_state[f"dim-{aid}"] = dim_id
     st.query_params["dim"] = dim_id
+
+
+def dimension_chosen(aid: int) -> None:
+    """The dimension radio changed: the URL follows, so Back returns to where one was."""
+    st.query_params["dim"] = st.session_state[f"dim-{aid}"]
 
 
 def start_form(s: Store) -> None:
@@ -274,16 +275,19 @@ def walkthrough(s: Store, aid: int) -> None:
         mark = "✓ " if n == len(d.questions) else ""
         return f"{mark}{plain(d.title)} ({n}/{len(d.questions)})"
 
+    # The URL is the truth about the dimension shown (the browser's Back and Forward
+    # change it), so the radio follows it rather than the other way round.
     wanted = st.query_params.get("dim")
     ids = list(dims)
-    current = wanted if wanted in dims else ids[0]
+    st.session_state[f"dim-{aid}"] = wanted if wanted in dims else ids[0]
     chosen = st.radio(
         "Dimension",
         ids,
-        index=ids.index(current),
         format_func=dim_label,
         horizontal=True,
         key=f"dim-{aid}",
+        on_change=dimension_chosen,
+        args=(aid,),
     )
     if chosen != wanted:
         st.query_params["dim"] = chosen
@@ -304,30 +308,22 @@ def walkthrough(s: Store, aid: int) -> None:
             st.markdown(f"**{plain(q.id)} · {rubric_text(q.text)}**")
             if q.why:
                 st.caption(f"Why it matters: {rubric_text(q.why)}")
-            saved = answers.get(q.id)
             keys = {f: sync.widget_key(aid, q.id, f) for f in sync.FIELDS}
             sync.prepare(aid, q.id, records.get(q.id))
             newer_answer(aid, q.id, records.get(q.id), label)
-            cols = st.columns(len(rubric.levels))
-            for col, level in zip(cols, rubric.levels, strict=True):
-                chosen_here = saved is not None and saved.value == level
-                box = col.container(border=True) if chosen_here else col
-                box.markdown(
-                    f"**{level} · {plain(rubric.label(level))}**  \n"
-                    f":small[:gray[{rubric_text(quiet(q.levels[level]))}]]"
-                )
             options = [*rubric.levels, NA, UNKNOWN]
             st.radio(
                 f"Your answer for {plain(q.id)}",
                 options,
                 key=keys["level"],
                 format_func=lambda v: plain(label(v)),
-                horizontal=True,
+                captions=levels.captions(rubric, q),
                 on_change=save,
                 args=(aid, q.id, "level"),
                 disabled=a.final,
             )
-            c1, c2 = st.columns([1, 2])
+            levels.assessor_guide(rubric, q, st.session_state[keys["level"]])
+            c1, c2 = st.columns([2, 3])
             c1.pills(
                 "Confidence",
                 list(CONFIDENCE),
@@ -393,7 +389,9 @@ with ui.friendly_errors(), ui.store() as store:
         walkthrough(store, round_id)
         st.divider()
         if st.button("Start another round"):
+            scope_of_round = store.assessment(round_id).scope_id
             st.query_params.clear()
+            st.query_params["scope"] = str(scope_of_round)
             st.rerun()
     else:
         if st.query_params.get("round") is not None:
