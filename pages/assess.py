@@ -192,8 +192,10 @@ def offline(s: Store, scope_id: int) -> None:
             ui.show_problems(f"{upload.name} was refused", exc.problems)
             return
         st.info(
-            f"{plain(upload.name)}: {plain(doc.round.label)}, {len(doc.answers)} answers, "
-            f"{len(doc.roadmap)} roadmap items, from {plain(' / '.join(doc.scope.path))}."
+            f"{plain(upload.name)}: {plain(doc.round.label)}, "
+            f"{ui.count(len(doc.answers), 'answer')}, "
+            f"{ui.count(len(doc.roadmap), 'roadmap item')}, "
+            f"from {plain(' / '.join(doc.scope.path))}."
         )
         if st.button(f"Import as a new round of {plain(path)}", type="primary"):
             aid = interchange.import_document(s, doc, scope_id, who=ui.who())
@@ -265,7 +267,7 @@ def walkthrough(s: Store, aid: int) -> None:
     )
     total = len(rubric.questions)
     done = sum(q.id in answers for q in rubric.questions)
-    st.progress(done / total, text=f"{done} of {total} questions answered")
+    st.progress(done / total, text=f"{done} of {ui.count(total, 'question')} answered")
 
     dims = {d.id: d for d in rubric.dimensions}
 

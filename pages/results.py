@@ -94,8 +94,8 @@ with ui.friendly_errors(), ui.store() as s:
         total = len(card.questions)
         if answered < total:
             st.warning(
-                f"{answered} of {total} questions have a level (the rest are N/A, don't know "
-                "or unanswered): scores and readiness cover only the answered ones.",
+                f"{answered} of {ui.count(total, 'question')} have a level (the rest are N/A, "
+                "don't know or unanswered): scores and readiness cover only the answered ones.",
                 icon=":material/info:",
             )
         m1, m2, m3, m4 = st.columns(4)

@@ -414,3 +414,71 @@ def test_a_level_is_chosen_by_its_description_and_shows_what_to_look_at(tmp_path
     guide_text = guide.markdown[0].value
     assert "**5 · Optimising**: What to look at: Look at the last automatic" in guide_text
     assert f"Metric: {q.metrics[4]}" in shown(guide.markdown[0].value)
+
+
+def _roadmap_round(db: Path) -> tuple[int, int]:
+    """A final round with a few gaps, so its roadmap has a handful of items."""
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    answers = {q.id: Answer(5) for q in rubric.questions}
+    answers["MON-1"] = Answer(2)
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+        aid = s.import_round(
+            system,
+            rubric,
+            "production",
+            "minimal",
+            answers,
+            created_at="2027-02-01T09:00:00+00:00",
+            final=True,
+        )
+    return system, aid
+
+
+def test_the_start_of_wave_1_is_kept_per_system_across_visits(tmp_path, monkeypatch):
+    import datetime as dt
+
+    db = tmp_path / "gw.db"
+    system, aid = _roadmap_round(db)
+    at = open_page("pages/roadmap.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    box = at.date_input(key=f"rm-start-{system}")
+    assert box.value == dt.date(2027, 2, 1)  # the round's date, not today's
+    box.set_value(dt.date(2027, 3, 1)).run()
+    assert_clean(at)
+    with open_store(db) as s:
+        assert s.roadmap_start(system) == dt.date(2027, 3, 1)
+    again = open_page("pages/roadmap.py", db, monkeypatch, round=str(aid))  # another day
+    assert again.date_input(key=f"rm-start-{system}").value == dt.date(2027, 3, 1)
+    assert "2027-03-01" in "\n".join(m.value for m in again.markdown)
+
+
+def test_updating_an_item_saves_only_the_fields_changed(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    system, aid = _roadmap_round(db)
+    at = open_page("pages/roadmap.py", db, monkeypatch, round=str(aid))
+    item = at.selectbox(key="rm-item").value
+    next(t for t in at.text_input if t.label == "Owner").input("Priya")
+    [submit] = [b for b in at.get("form_submit_button") if "Save item" in str(b.proto.label)]
+    submit.click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        saved = s.roadmap_state(system)[item]
+    assert saved["owner"] == "Priya"
+    assert not saved.get("start") and not saved.get("due")  # still follow the plan
+
+
+def test_the_roadmap_counts_in_plain_english_and_orders_its_columns(tmp_path, monkeypatch):
+    import re
+
+    db = tmp_path / "gw.db"
+    _, aid = _roadmap_round(db)
+    at = open_page("pages/roadmap.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "1 item," in shown and not re.search(r"\b1 (items|effort points)\b", shown), shown
+    columns = list(at.dataframe[0].value.columns)
+    assert columns[:7] == ["id", "action", "owner", "status", "start", "due", "wave"]

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from groundwork import excel
+from groundwork import excel, words
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store, StoreError, database_path
 from groundwork.ui.text import plain
@@ -109,9 +109,9 @@ def file_name(*parts: str, ext: str) -> str:
     return f"groundwork-{slug}.{ext}"
 
 
-def count(n: int, noun: str) -> str:
+def count(n: int, noun: str, plural: str | None = None) -> str:
     """'1 blocker', '3 blockers'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return words.count(n, noun, plural)
 
 
 def show_problems(title: str, problems: list) -> None:
