@@ -195,9 +195,20 @@ def offline(s: Store, scope_id: int) -> None:
             f"{plain(upload.name)}: {plain(doc.round.label)}, "
             f"{ui.count(len(doc.answers), 'answer')}, "
             f"{ui.count(len(doc.roadmap), 'roadmap item')}, "
-            f"from {plain(' / '.join(doc.scope.path))}."
+            f"from {plain(interchange.made_for(doc))}."
         )
-        if st.button(f"Import as a new round of {plain(path)}", type="primary"):
+        elsewhere = interchange.made_for_another(doc, path)
+        if elsewhere:
+            st.warning(
+                f"This assessment was made for {plain(interchange.made_for(doc))}, "
+                f"not for {plain(path)}."
+            )
+        confirmed = not elsewhere or st.checkbox(
+            f"Yes, import it into {plain(path)}", key="json-anyway"
+        )
+        if st.button(
+            f"Import as a new round of {plain(path)}", type="primary", disabled=not confirmed
+        ):
             aid = interchange.import_document(s, doc, scope_id, who=ui.who())
             open_round(aid)
         return
@@ -229,7 +240,7 @@ def offline(s: Store, scope_id: int) -> None:
         "Name of the new round", value=f"Imported from {upload.name}", key="imp-label"
     )
     st.text(preview.summary(stage, tier))
-    rows = pd.DataFrame(preview.rows()).astype(object).fillna("")
+    rows = pd.DataFrame(ui.text_table(preview.rows()))
     if rounds:
         last = carry_answers(preview.rubric, s.answers(rounds[-1].id))
         rows.insert(

@@ -482,3 +482,72 @@ def test_the_roadmap_counts_in_plain_english_and_orders_its_columns(tmp_path, mo
     assert "1 item," in shown and not re.search(r"\b1 (items|effort points)\b", shown), shown
     columns = list(at.dataframe[0].value.columns)
     assert columns[:7] == ["id", "action", "owner", "status", "start", "due", "wave"]
+
+
+def test_a_draft_shows_as_a_draft_on_the_portfolio_not_as_its_readiness(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    _, _, aid = _two_systems(db)
+    with open_store(db) as s:
+        s.save_answer(aid, "MON-1", Answer(3))
+    at = open_page(PAGES[0], db, monkeypatch)
+    assert_clean(at)
+    table = at.dataframe[0].value.set_index("Name")
+    assert table.loc["Zulu bot", "Verdict"] == "draft · 1 of 32 questions answered"
+    assert table.loc["Zulu bot", "Blockers"] == ""
+    assert table["Readiness"].isna()["Zulu bot"]
+    assert table.loc["Alpha bot", "Verdict"] == "not assessed"
+
+
+def test_the_questionnaire_preview_shows_confidence_as_typed(tmp_path, monkeypatch):
+    from groundwork import excel
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot")
+    data = excel.questionnaire_workbook(
+        load_rubric(DEFAULT_RUBRIC), {"MON-1": Answer(3, confidence=4), "MON-2": Answer(2)}
+    )
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(system))
+    at.file_uploader(key=f"offline-{system}").upload("q.xlsx", data, excel_mime()).run()
+    assert_clean(at)
+    table = at.dataframe[0].value.set_index("question")
+    assert table.loc["MON-1", "confidence"] == "4"
+    assert table.loc["MON-2", "confidence"] == ""
+
+
+def test_a_json_assessment_made_for_another_system_needs_a_confirmation(tmp_path, monkeypatch):
+    from groundwork import interchange
+
+    db = tmp_path / "gw.db"
+    first, second, aid = _two_systems(db)
+    with open_store(db) as s:
+        s.save_answer(aid, "MON-1", Answer(3))
+        data = interchange.export_json(s, aid).encode()  # made for Acme / Zulu bot
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(first))
+    at.file_uploader(key=f"offline-{first}").upload("a.json", data, "application/json").run()
+    assert_clean(at)
+    assert any("made for Acme / Zulu bot, not for Acme / Alpha bot" in w.value for w in at.warning)
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    assert button.disabled
+    at.checkbox(key="json-anyway").check().run()
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    button.click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        assert len(s.assessments(first)) == 1
+
+
+def test_a_json_assessment_of_the_same_system_imports_without_a_question(tmp_path, monkeypatch):
+    from groundwork import interchange
+
+    db = tmp_path / "gw.db"
+    _, second, aid = _two_systems(db)
+    with open_store(db) as s:
+        data = interchange.export_json(s, aid).encode()
+    at = open_page("pages/assess.py", db, monkeypatch, scope=str(second))
+    at.file_uploader(key=f"offline-{second}").upload("a.json", data, "application/json").run()
+    assert not at.warning and not [c for c in at.checkbox if c.key == "json-anyway"]
+    [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
+    assert not button.disabled

@@ -113,6 +113,8 @@ def _summary(store: Store, a: Assessment, answers: dict[int, dict]) -> dict:
         return _FINAL_SUMMARIES[key]
     card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
     summary = {
+        "answered": sum(q.id in answers[a.id] for q in card.rubric.questions),
+        "questions": len(card.rubric.questions),
         "verdict": "ready" if card.verdict.passed else "not ready",
         "blockers": len(card.verdict.blockers),
         "readiness": card.readiness,

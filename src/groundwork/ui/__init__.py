@@ -114,6 +114,20 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return words.count(n, noun, plural)
 
 
+def cell_text(value: object) -> str:
+    """A preview cell as people write it: 4, not 4.0; nothing for a missing value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def text_table(rows: list[dict]) -> list[dict]:
+    """Rows for a preview table, every cell as text (a blank never turns 4 into 4.0)."""
+    return [{k: cell_text(v) for k, v in r.items()} for r in rows]
+
+
 def show_problems(title: str, problems: list) -> None:
     """Every problem of a refused file, as plain text (never HTML)."""
     st.error(f"{plain(title)}: {count(len(problems), 'problem')}. Nothing was changed.")
