@@ -8,6 +8,7 @@ from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from groundwork.ui.text import plain
 
 st.title("Portfolio")
+ui.welcome()
 st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
 
 with ui.friendly_errors(), ui.store() as s:

@@ -551,3 +551,30 @@ def test_a_json_assessment_of_the_same_system_imports_without_a_question(tmp_pat
     assert not at.warning and not [c for c in at.checkbox if c.key == "json-anyway"]
     [button] = [b for b in at.button if str(b.label).startswith("Import as a new round")]
     assert not button.disabled
+
+
+def test_the_first_screen_says_what_groundwork_is_and_offers_the_ways_in(tmp_path, monkeypatch):
+    at = open_page(PAGES[0], tmp_path / "empty.db", monkeypatch)
+    assert_clean(at)
+    intro = at.markdown[0].value
+    assert intro.startswith("Groundwork assesses a generative-AI system") and intro.count(". ") == 1
+    links = {link.proto.label: link.proto.page for link in at.get("page_link") if link.proto.label}
+    assert {"Assess a system", "Look at the portfolio", "Read the rubric"} <= set(links)
+    assert "rubric" in links["Read the rubric"] and "assess" in links["Assess a system"]
+
+
+def test_results_show_the_evidence_confidence_and_notes_behind_an_answer(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    _, _, aid = _two_systems(db)
+    with open_store(db) as s:
+        s.save_answer(aid, "MON-1", Answer(3, 4, "Langfuse **traces**", "since May"))
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    table = at.dataframe[0].value.set_index("Question")
+    assert (table.loc["MON-1", "Confidence"], table.loc["MON-1", "Evidence"]) == (
+        "4",
+        "Langfuse **traces**",
+    )
+    [box] = [e for e in at.expander if e.label.startswith("Evidence and notes:")]
+    assert box.markdown[0].value == "**MON-1** · 3 · confidence 4 of 5"
+    assert box.text[0].value == "Evidence: Langfuse **traces**\nNotes: since May"
