@@ -27,7 +27,7 @@ COLUMNS = {
     "dimension": "Dimension",
     "effort": "Effort",
 }
-ROW_HEIGHT = 62  # three lines of a long action
+ROW_HEIGHT = 35  # px per row of the table, so its height shows every row
 
 
 def keep_start(scope_id: int, key: str) -> None:

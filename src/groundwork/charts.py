@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from groundwork.scoring import Scorecard
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
-BLOCKER_MARK = "⛔"
+BLOCKER_MARK = "■"  # in every common font; shown before a blocker's label
 # Lines of a trend stay apart where they overlap: each dimension its own dash and marker,
 # the markers shrinking so that equal scores show as nested rings.
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
@@ -119,7 +119,7 @@ def gap_bars(card: Scorecard) -> go.Figure:
 
 
 def gantt_label(row: dict) -> str:
-    """'⛔ MON-1@3 · Route every model call through an…': what the bar is, at a glance."""
+    """'■ MON-1@3 · Route every model call through an…': what the bar is, at a glance."""
     mark = f"{BLOCKER_MARK} " if row.get("blocker") else ""
     return f"{mark}{text(row['id'])} · {text(short(row.get('action')))}"
 
