@@ -12,16 +12,12 @@ from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store, StoredAnswer
 from groundwork.ui import answers as sync
+from groundwork.ui import levels
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
-
-
-def quiet(text: str) -> str:
-    """Rubric text for a :gray[...] span: square brackets would end the span early."""
-    return text.replace("[", "(").replace("]", ")")
 
 
 def choice_label(rubric: Rubric) -> Callable[[object], str]:
@@ -77,6 +73,11 @@ def newer_answer(
 def go_to_dimension(aid: int, dim_id: str) -> None:
     st.session_state[f"dim-{aid}"] = dim_id
     st.query_params["dim"] = dim_id
+
+
+def dimension_chosen(aid: int) -> None:
+    """The dimension radio changed: the URL follows, so Back returns to where one was."""
+    st.query_params["dim"] = st.session_state[f"dim-{aid}"]
 
 
 def start_form(s: Store) -> None:
@@ -191,10 +192,23 @@ def offline(s: Store, scope_id: int) -> None:
             ui.show_problems(f"{upload.name} was refused", exc.problems)
             return
         st.info(
-            f"{plain(upload.name)}: {plain(doc.round.label)}, {len(doc.answers)} answers, "
-            f"{len(doc.roadmap)} roadmap items, from {plain(' / '.join(doc.scope.path))}."
+            f"{plain(upload.name)}: {plain(doc.round.label)}, "
+            f"{ui.count(len(doc.answers), 'answer')}, "
+            f"{ui.count(len(doc.roadmap), 'roadmap item')}, "
+            f"from {plain(interchange.made_for(doc))}."
         )
-        if st.button(f"Import as a new round of {plain(path)}", type="primary"):
+        elsewhere = interchange.made_for_another(doc, path)
+        if elsewhere:
+            st.warning(
+                f"This assessment was made for {plain(interchange.made_for(doc))}, "
+                f"not for {plain(path)}."
+            )
+        confirmed = not elsewhere or st.checkbox(
+            f"Yes, import it into {plain(path)}", key="json-anyway"
+        )
+        if st.button(
+            f"Import as a new round of {plain(path)}", type="primary", disabled=not confirmed
+        ):
             aid = interchange.import_document(s, doc, scope_id, who=ui.who())
             open_round(aid)
         return
@@ -226,7 +240,7 @@ def offline(s: Store, scope_id: int) -> None:
         "Name of the new round", value=f"Imported from {upload.name}", key="imp-label"
     )
     st.text(preview.summary(stage, tier))
-    rows = pd.DataFrame(preview.rows()).astype(object).fillna("")
+    rows = pd.DataFrame(ui.text_table(preview.rows()))
     if rounds:
         last = carry_answers(preview.rubric, s.answers(rounds[-1].id))
         rows.insert(
@@ -264,7 +278,7 @@ def walkthrough(s: Store, aid: int) -> None:
     )
     total = len(rubric.questions)
     done = sum(q.id in answers for q in rubric.questions)
-    st.progress(done / total, text=f"{done} of {total} questions answered")
+    st.progress(done / total, text=f"{done} of {ui.count(total, 'question')} answered")
 
     dims = {d.id: d for d in rubric.dimensions}
 
@@ -274,16 +288,19 @@ def walkthrough(s: Store, aid: int) -> None:
         mark = "✓ " if n == len(d.questions) else ""
         return f"{mark}{plain(d.title)} ({n}/{len(d.questions)})"
 
+    # The URL is the truth about the dimension shown (the browser's Back and Forward
+    # change it), so the radio follows it rather than the other way round.
     wanted = st.query_params.get("dim")
     ids = list(dims)
-    current = wanted if wanted in dims else ids[0]
+    st.session_state[f"dim-{aid}"] = wanted if wanted in dims else ids[0]
     chosen = st.radio(
         "Dimension",
         ids,
-        index=ids.index(current),
         format_func=dim_label,
         horizontal=True,
         key=f"dim-{aid}",
+        on_change=dimension_chosen,
+        args=(aid,),
     )
     if chosen != wanted:
         st.query_params["dim"] = chosen
@@ -304,30 +321,22 @@ def walkthrough(s: Store, aid: int) -> None:
             st.markdown(f"**{plain(q.id)} · {rubric_text(q.text)}**")
             if q.why:
                 st.caption(f"Why it matters: {rubric_text(q.why)}")
-            saved = answers.get(q.id)
             keys = {f: sync.widget_key(aid, q.id, f) for f in sync.FIELDS}
             sync.prepare(aid, q.id, records.get(q.id))
             newer_answer(aid, q.id, records.get(q.id), label)
-            cols = st.columns(len(rubric.levels))
-            for col, level in zip(cols, rubric.levels, strict=True):
-                chosen_here = saved is not None and saved.value == level
-                box = col.container(border=True) if chosen_here else col
-                box.markdown(
-                    f"**{level} · {plain(rubric.label(level))}**  \n"
-                    f":small[:gray[{rubric_text(quiet(q.levels[level]))}]]"
-                )
             options = [*rubric.levels, NA, UNKNOWN]
             st.radio(
                 f"Your answer for {plain(q.id)}",
                 options,
                 key=keys["level"],
                 format_func=lambda v: plain(label(v)),
-                horizontal=True,
+                captions=levels.captions(rubric, q),
                 on_change=save,
                 args=(aid, q.id, "level"),
                 disabled=a.final,
             )
-            c1, c2 = st.columns([1, 2])
+            levels.assessor_guide(rubric, q, st.session_state[keys["level"]])
+            c1, c2 = st.columns([2, 3])
             c1.pills(
                 "Confidence",
                 list(CONFIDENCE),
@@ -393,7 +402,9 @@ with ui.friendly_errors(), ui.store() as store:
         walkthrough(store, round_id)
         st.divider()
         if st.button("Start another round"):
+            scope_of_round = store.assessment(round_id).scope_id
             st.query_params.clear()
+            st.query_params["scope"] = str(scope_of_round)
             st.rerun()
     else:
         if st.query_params.get("round") is not None:

@@ -8,6 +8,7 @@ from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from groundwork.ui.text import plain
 
 st.title("Portfolio")
+ui.welcome()
 st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
 
 with ui.friendly_errors(), ui.store() as s:
@@ -44,6 +45,17 @@ with ui.friendly_errors(), ui.store() as s:
             return parent["name"] if parent and parent["kind"] == "unit" else "—"
 
         systems = [r for r in scopes if r["kind"] != "organisation"]
+
+        def verdict(r: dict) -> str:
+            if not r["verdict"]:
+                return "not assessed"
+            if r["status"] == "draft":  # an open round is no verdict on the system yet
+                return f"draft · {r['answered']} of {ui.count(r['questions'], 'question')} answered"
+            return f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
+
+        def final(r: dict) -> bool:
+            return bool(r["verdict"]) and r["status"] != "draft"
+
         table = pd.DataFrame(
             [
                 {
@@ -53,13 +65,11 @@ with ui.friendly_errors(), ui.store() as s:
                     "Stage": r["stage"] or "",
                     "Risk tier": r["tier"] or "",
                     "Target": r["target"] or "",
-                    "Verdict": (
-                        f"{ui.VERDICT_ICON[r['verdict']]} {r['verdict']}"
-                        if r["verdict"]
-                        else "not assessed"
-                    ),
-                    "Blockers": str(r["blockers"]) if r["verdict"] else "",
-                    "Readiness": r["readiness"] * 100 if r["readiness"] is not None else None,
+                    "Verdict": verdict(r),
+                    "Blockers": str(r["blockers"]) if final(r) else "",
+                    "Readiness": r["readiness"] * 100
+                    if final(r) and r["readiness"] is not None
+                    else None,
                     "Last round": r["date"] or "",
                 }
                 for r in sorted(systems, key=lambda r: (parent_name(r), r["kind"], r["name"]))

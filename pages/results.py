@@ -95,8 +95,8 @@ with ui.friendly_errors(), ui.store() as s:
         total = len(card.questions)
         if answered < total:
             st.warning(
-                f"{answered} of {total} questions have a level (the rest are N/A, don't know "
-                "or unanswered): scores and readiness cover only the answered ones.",
+                f"{answered} of {ui.count(total, 'question')} have a level (the rest are N/A, "
+                "don't know or unanswered): scores and readiness cover only the answered ones.",
                 icon=":material/info:",
             )
         m1, m2, m3, m4 = st.columns(4)
@@ -129,6 +129,8 @@ with ui.friendly_errors(), ui.store() as s:
                     "Dimension": q.dimension,
                     "Text": levels[q.id].text,
                     "Answer": "—" if q.answer is None else str(answer_text(q.answer)),
+                    "Confidence": ui.cell_text(getattr(rnd.answers.get(q.id), "confidence", None)),
+                    "Evidence": getattr(rnd.answers.get(q.id), "evidence", ""),
                     "Target": q.target,
                     "Gap": "" if q.gap is None else str(q.gap),
                     "Floor": "" if q.floor is None else str(q.floor),
@@ -142,8 +144,13 @@ with ui.friendly_errors(), ui.store() as s:
             hide_index=True,
             width="stretch",
             height="content",
-            column_config={"Answer": st.column_config.TextColumn(width="small")},
+            column_config={
+                "Answer": st.column_config.TextColumn(width="small"),
+                "Confidence": st.column_config.TextColumn(width="small"),
+                "Evidence": st.column_config.TextColumn(width="medium"),
+            },
         )
+        ui.answer_details(rnd.card, rnd.answers)
 
         st.markdown("#### Explain the numbers")
         overall = explain_overall(card)

@@ -14,19 +14,27 @@ from groundwork.store import ROADMAP_STATUSES
 from groundwork.ui.text import plain
 
 COLUMNS = {
-    "wave": "Wave",
     "id": "Item",
+    "action": "Action",
     "owner": "Owner",
     "status": "Status",
+    "start": "Start",
     "due": "Due",
-    "action": "Action",
+    "wave": "Wave",
+    "blocker": "Blocker",
+    "notes": "Notes",
+    "depends_on": "After",
     "dimension": "Dimension",
     "effort": "Effort",
-    "depends_on": "After",
-    "blocker": "Blocker",
-    "start": "Start",
-    "notes": "Notes",
 }
+ROW_HEIGHT = 35  # px per row of the table, so its height shows every row
+
+
+def keep_start(scope_id: int, key: str) -> None:
+    """The start of wave 1 changed: keep it for the scope, so every visit plans the same."""
+    with ui.friendly_errors(), ui.store() as s:
+        s.set_roadmap_start(scope_id, st.session_state[key], who=ui.who())
+
 
 st.title("Roadmap")
 with ui.friendly_errors(), ui.store() as s:
@@ -34,7 +42,15 @@ with ui.friendly_errors(), ui.store() as s:
     if aid is not None:
         a = s.assessment(aid)
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input("Start of wave 1", value=dt.date.today(), key="rm-start")
+        start_key = f"rm-start-{a.scope_id}"
+        start = c1.date_input(
+            "Start of wave 1",
+            value=reports.roadmap_start(s, aid),
+            key=start_key,
+            on_change=keep_start,
+            args=(a.scope_id, start_key),
+            help="Kept for this system: its roadmap starts here on every visit and export.",
+        )
         wave_days = c2.number_input(
             "Days per wave",
             min_value=7,
@@ -59,11 +75,13 @@ with ui.friendly_errors(), ui.store() as s:
             st.success("Nothing to do: every target for this stage and the next is met.")
         else:
             done = sum(r["status"] == "done" for r in view.rows)
-            st.progress(done / len(view.rows), text=f"{done} of {len(view.rows)} items done")
+            st.progress(
+                done / len(view.rows), text=f"{done} of {ui.count(len(view.rows), 'item')} done"
+            )
             for wave in view.roadmap.waves:
                 st.markdown(
                     f"**Wave {wave.number}: {plain(wave.name)}** · {wave.start} → {wave.end} · "
-                    f"{len(wave.items)} items, {wave.points} effort points"
+                    f"{ui.count(len(wave.items), 'item')}, {ui.count(wave.points, 'effort point')}"
                 )
             st.plotly_chart(charts.gantt(view.rows), config={"displayModeBar": False})
 
@@ -76,11 +94,14 @@ with ui.friendly_errors(), ui.store() as s:
                 editable,
                 hide_index=True,
                 width="stretch",
+                height=ROW_HEIGHT * len(editable) + 40,  # every row, no inner scrolling
+                row_height=ROW_HEIGHT,
                 key=f"rm-table-{aid}",
                 disabled=[c for c in COLUMNS if c not in reports.EDITABLE],
                 column_config={
                     **{k: st.column_config.Column(v) for k, v in COLUMNS.items()},
-                    "action": st.column_config.TextColumn("Action", width="large"),
+                    "id": st.column_config.TextColumn("Item", pinned=True),
+                    "action": st.column_config.TextColumn("Action", width=420),
                     "status": st.column_config.SelectboxColumn(
                         "Status", options=list(ROADMAP_STATUSES), required=True
                     ),
@@ -125,15 +146,22 @@ with ui.friendly_errors(), ui.store() as s:
                     if due < begin:
                         st.error("The due date is before the start date.")
                     else:
-                        changed = s.save_roadmap_item(
-                            a.scope_id,
-                            item_id,
-                            who=ui.who(),
-                            owner=owner.strip(),
-                            status=status,
-                            start=begin.isoformat(),
-                            due=due.isoformat(),
-                            notes=notes,
+                        # only what was changed here: untouched dates stay planned, not fixed
+                        changes = reports.roadmap_edits(
+                            [row],
+                            [
+                                {
+                                    "id": item_id,
+                                    "owner": owner,
+                                    "status": status,
+                                    "start": begin,
+                                    "due": due,
+                                    "notes": notes,
+                                }
+                            ],
+                        ).get(item_id, {})
+                        changed = changes and s.save_roadmap_item(
+                            a.scope_id, item_id, who=ui.who(), **changes
                         )
                         st.toast("Saved" if changed else "Nothing changed")
                         st.rerun()

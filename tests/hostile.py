@@ -62,6 +62,8 @@ def rubric_text() -> str:
             q["text"] = prose(q["text"])
             q["why"] = prose("Because")
             q["levels"] = {k: prose(v) for k, v in q["levels"].items()}
+            q["evidence"] = {k: prose("Look at") for k in q["levels"]}
+            q["metrics"] = {k: prose("Count") for k in q["levels"]}
             for action in q["actions"].values():
                 action["action"] = prose(action["action"])
     data["references"] = [

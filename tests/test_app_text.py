@@ -20,7 +20,7 @@ PLAIN_FIELDS = {
     "text_area": {"value", "default", "placeholder"},
 }
 SKIP_TYPES = {"arrow_data_frame", "arrow_table", "code", "text", "plotly_chart", "json"}
-MARKDOWN_KEYS = {"body", "label", "help", "options", "content", "value", "title"}
+MARKDOWN_KEYS = {"body", "label", "help", "options", "captions", "content", "value", "title"}
 
 
 def markdown_strings(at) -> list[str]:
@@ -89,8 +89,9 @@ def test_assess_shows_hostile_names_and_rubric_text_literally(db, monkeypatch):
         f"{hostile.ORGANISATION} / {hostile.UNIT} / {hostile.SYSTEM}",
         hostile.ROUND,
         hostile.prose("Is alpha done?"),
-        # level descriptions sit in a :gray[...] span, where brackets become parentheses
-        hostile.prose("a little").replace("[", "(").replace("]", ")"),
+        hostile.prose("a little"),  # a level description, the caption of its answer option
+        "What to look at: " + hostile.prose("Look at"),
+        "Metric: " + hostile.prose("Count"),
         hostile.hostile("Some"),
     )
 

@@ -222,3 +222,32 @@ def test_the_dimensions_sheet_shows_how_each_score_is_reached(store):
     formulas = [ws.cell(r, column) for r in range(2, ws.max_row + 1)]
     assert formulas and all(c.data_type == "s" for c in formulas)  # text, never a formula
     assert any(" / (" in c.value and "=" in c.value for c in formulas)
+
+
+def test_the_summary_prints_on_one_page_with_both_charts(tmp_path):
+    """Fit to one page, a print area that holds the table and the charts, and the gap chart
+    right under the radar (not far below, where it started a second page)."""
+    from openpyxl.utils import column_index_from_string, range_boundaries
+
+    from groundwork.excel.export import CHART_CM, DEFAULT_ROW_POINTS
+    from groundwork.store import open_store
+
+    db = tmp_path / "demo.db"
+    demo.reset(db)
+    with open_store(db) as s:
+        aid = s.assessments()[-1].id
+        book = load_workbook(io.BytesIO(export_workbook(s, aid)))
+    ws = book["Summary"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
+    _, _, right, bottom = range_boundaries(ws.print_area.split("!")[-1].replace("$", ""))
+    radar, bar = sorted(ws._charts, key=lambda c: c.anchor._from.row)
+    assert isinstance(radar, RadarChart) and isinstance(bar, BarChart)
+    radar_top, bar_top = radar.anchor._from.row + 1, bar.anchor._from.row + 1
+    rows = range(radar_top, bar_top)
+    above = sum(ws.row_dimensions[r].height or DEFAULT_ROW_POINTS for r in rows)
+    radar_pt = CHART_CM["radar"][0] / 2.54 * 72
+    assert radar_pt <= above <= radar_pt + 3 * DEFAULT_ROW_POINTS * 4  # no overlap, no big gap
+    for chart in (radar, bar):
+        assert chart.anchor._from.col + 1 >= column_index_from_string("D")
+    assert bottom >= bar_top + 1 and right >= column_index_from_string("L")

@@ -1,8 +1,13 @@
-"""Plotly figure builders: data in, ``go.Figure`` out. No Streamlit here."""
+"""Plotly figure builders: data in, ``go.Figure`` out. No Streamlit here.
+
+Plotly reads a subset of HTML in every label, title and hover text (``<a href>``, ``<b>``,
+``<br>``), so user and rubric text passes :func:`text` before it goes into a figure.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pandas as pd
 import plotly.express as px
@@ -11,13 +16,32 @@ import plotly.graph_objects as go
 from groundwork.scoring import Scorecard
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
+BLOCKER_MARK = "■"  # in every common font; shown before a blocker's label
+# Lines of a trend stay apart where they overlap: each dimension its own dash and marker,
+# the markers shrinking so that equal scores show as nested rings.
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "pentagon", "cross"]
 
 
-def _wrap(text: str, width: int = 13) -> str:
-    """Break a long axis label over lines so it is not cut at the chart's edge."""
+def text(value: object) -> str:
+    """User or rubric text as plotly shows it: literally, never as its HTML subset."""
+    return html.escape("" if value is None else str(value))
+
+
+def short(value: object, width: int = 48) -> str:
+    """A long text cut at a word, with an ellipsis (before it is escaped)."""
+    words = " ".join(str(value or "").split())
+    if len(words) <= width:
+        return words
+    cut = words[: width - 1].rsplit(" ", 1)[0] if " " in words[: width - 1] else words[: width - 1]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def _wrap(raw: str, width: int = 13) -> str:
+    """Break a long axis label over lines so it is not cut at the chart's edge (escaped)."""
     lines: list[str] = []
     line = ""
-    for word in text.split():
+    for word in text(raw).split():
         if line and len(line) + 1 + len(word) > width:
             lines.append(line)
             line = word
@@ -72,7 +96,7 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
 def gap_bars(card: Scorecard) -> go.Figure:
     """Gap to target per dimension, largest first."""
     rows = [
-        {"Dimension": d.title, "Gap": round(d.gap or 0.0, 2), "Weighted gap": d.weighted_gap}
+        {"Dimension": text(d.title), "Gap": round(d.gap or 0.0, 2), "Weighted gap": d.weighted_gap}
         for d in card.dimensions
     ]
     frame = pd.DataFrame(rows).sort_values("Gap")
@@ -94,16 +118,26 @@ def gap_bars(card: Scorecard) -> go.Figure:
     return fig
 
 
+def gantt_label(row: dict) -> str:
+    """'■ MON-1@3 · Route every model call through an…': what the bar is, at a glance."""
+    mark = f"{BLOCKER_MARK} " if row.get("blocker") else ""
+    return f"{mark}{text(row['id'])} · {text(short(row.get('action')))}"
+
+
 def gantt(rows: list[dict]) -> go.Figure:
-    """Roadmap items on a calendar, one bar per item in roadmap order, coloured by status."""
+    """Roadmap items on a calendar, one bar per item in roadmap order, coloured by status,
+    labelled with a short action; blockers of the gate are marked."""
     if not rows:
         return go.Figure()
     frame = pd.DataFrame(rows)
     frame["Start"] = pd.to_datetime(frame["start"])
     # px.timeline draws up to the end instant, so add a day to include the due date.
     frame["Finish"] = pd.to_datetime(frame["due"]) + pd.Timedelta(days=1)
-    frame["Item"] = frame["id"] + "  (wave " + frame["wave"].astype(str) + ")"
+    frame["Item"] = [gantt_label(r) for r in rows]
     frame["Status"] = frame["status"]
+    frame["blocker"] = frame["blocker"].map(lambda b: "yes, clears the gate" if b else "no")
+    for column in ("id", "action", "owner", "wave_name"):
+        frame[column] = frame[column].map(text)
     colours = {
         "done": "#16a34a",
         "in progress": "#2563eb",
@@ -117,27 +151,42 @@ def gantt(rows: list[dict]) -> go.Figure:
         x_end="Finish",
         y="Item",
         color="Status",
-        hover_data={"action": True, "owner": True, "wave_name": True},
+        hover_data={"id": True, "action": True, "owner": True, "wave_name": True, "blocker": True},
+        labels={"id": "item", "wave_name": "wave"},
         color_discrete_map=colours,
         category_orders={"Status": list(colours), "Item": list(frame["Item"])},
     )
-    fig.update_yaxes(title=None)
+    fig.update_yaxes(title=None, automargin=True)
     fig.update_layout(
-        height=max(300, 22 * len(frame) + 80), margin={"l": 10, "r": 10, "t": 10, "b": 10}
+        height=max(300, 24 * len(frame) + 80), margin={"l": 10, "r": 10, "t": 10, "b": 10}
     )
     return fig
 
 
 def trend(history: list[dict], dimensions: list[tuple[str, str]], low: int, high: int) -> go.Figure:
     """Dimension scores over the scope's rounds."""
-    records = [
-        {"Date": dt.date.fromisoformat(h["date"]), "Dimension": title, "Score": h.get(did)}
-        for h in history
-        for did, title in dimensions
-    ]
-    fig = px.line(pd.DataFrame(records), x="Date", y="Score", color="Dimension", markers=True)
+    fig = go.Figure()
+    dates = [dt.date.fromisoformat(h["date"]) for h in history]
+    for i, (did, title) in enumerate(dimensions):
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=[h.get(did) for h in history],
+                name=text(title),
+                mode="lines+markers",
+                line={"dash": DASHES[i % len(DASHES)], "width": 2},
+                marker={
+                    "symbol": SYMBOLS[i % len(SYMBOLS)],
+                    "size": max(6, 16 - 2 * i),
+                    "line": {"width": 1, "color": "white"},
+                },
+                hovertemplate="%{x}: %{y:.2f}<extra>" + text(title) + "</extra>",
+            )
+        )
     fig.update_layout(
-        yaxis={"range": [low, high], "dtick": 1},
+        legend={"orientation": "h", "y": -0.2},
+        xaxis={"title": None},
+        yaxis={"range": [low, high], "dtick": 1, "title": "Score"},
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )

@@ -16,6 +16,7 @@ from groundwork.roadmap import DEFAULT_WAVE_DAYS, build_roadmap
 from groundwork.rubric import Rubric, RubricError, json_schema, load_rubric
 from groundwork.scoring import Scorecard, score
 from groundwork.store import database_path, open_store
+from groundwork.words import count
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -138,7 +139,8 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
         print(f"Nothing to do: every target for {args.stage} and beyond is met.")
     for wave in roadmap.waves:
         print(
-            f"Wave {wave.number}: {wave.name}  ({wave.start} to {wave.end}, {wave.points} points)"
+            f"Wave {wave.number}: {wave.name}  "
+            f"({wave.start} to {wave.end}, {count(wave.points, 'point')})"
         )
         for item in wave.items:
             flag = " [blocker]" if item.blocker else ""
@@ -372,7 +374,8 @@ def _import_json(args: argparse.Namespace, data: bytes) -> int:
         scope_id = _find_scope(store, args.scope)
         print(
             f"Into: {store.scope_path(scope_id)}: {doc.round.label}, target {doc.round.stage}, "
-            f"tier {doc.round.tier}, {len(doc.answers)} answers, {len(doc.roadmap)} roadmap items"
+            f"tier {doc.round.tier}, {count(len(doc.answers), 'answer')}, "
+            f"{count(len(doc.roadmap), 'roadmap item')}"
         )
         if not _confirm(args, "Import as a new round?"):
             return 0

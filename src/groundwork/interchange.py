@@ -80,6 +80,21 @@ class AssessmentDoc(_Doc):
     roadmap: list[RoadmapItemDoc] = []
 
 
+def made_for(doc: AssessmentDoc) -> str:
+    """The path of the scope the document was exported from: 'Acme / Claims / Bot'."""
+    return " / ".join(doc.scope.path)
+
+
+def made_for_another(doc: AssessmentDoc, path: str) -> bool:
+    """True when the document names a scope other than ``path`` (names compared without
+    regard to case or spacing; ids differ between installations, so names are what count)."""
+
+    def key(text: str) -> list[str]:
+        return [" ".join(part.split()).casefold() for part in text.split(" / ")]
+
+    return key(made_for(doc)) != key(path)
+
+
 def schema() -> dict:
     return AssessmentDoc.model_json_schema()
 

@@ -113,6 +113,8 @@ def _summary(store: Store, a: Assessment, answers: dict[int, dict]) -> dict:
         return _FINAL_SUMMARIES[key]
     card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
     summary = {
+        "answered": sum(q.id in answers[a.id] for q in card.rubric.questions),
+        "questions": len(card.rubric.questions),
         "verdict": "ready" if card.verdict.passed else "not ready",
         "blockers": len(card.verdict.blockers),
         "readiness": card.readiness,
@@ -146,6 +148,13 @@ def history(store: Store, scope_id: int) -> list[dict]:
     return out
 
 
+def roadmap_start(store: Store, assessment_id: int) -> dt.date:
+    """Where wave 1 of a round's roadmap starts: the date chosen for its scope, else the
+    round's own date, so the calendar is the same on every visit and in every export."""
+    a = store.assessment(assessment_id)
+    return store.roadmap_start(a.scope_id) or dt.date.fromisoformat(a.date)
+
+
 @dataclass(frozen=True)
 class RoadmapView:
     roadmap: Roadmap
@@ -167,7 +176,7 @@ def roadmap_view(
         rnd.answers,
         rnd.card.stage,
         rnd.card.tier,
-        start=start or dt.date.today(),
+        start=start or roadmap_start(store, assessment_id),
         capacity=capacity,
         wave_days=wave_days,
     )

@@ -229,6 +229,17 @@ def m003_answer_versions(db: Database) -> None:
     db["answers"].add_column("version", int, not_null_default=1)
 
 
+@migrations()
+def m004_roadmap_plans(db: Database) -> None:
+    """Each scope's roadmap keeps the start of its wave 1, so its calendar does not drift."""
+    db["roadmap_plans"].create(
+        {"scope_id": int, "start": str, "updated_by": str, "updated_at": str},
+        pk="scope_id",
+        not_null={"start"},
+        foreign_keys=[("scope_id", "scopes", "id")],
+    )
+
+
 # ---------------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------------
@@ -994,6 +1005,40 @@ class Store:
     def roadmap_state(self, scope_id: int) -> dict[str, dict]:
         rows = self.db["roadmap_items"].rows_where("scope_id = ?", [scope_id])
         return {r["item_id"]: r for r in rows}
+
+    def roadmap_start(self, scope_id: int) -> dt.date | None:
+        """The start of wave 1 chosen for this scope's roadmap, if one was chosen."""
+        row = next(iter(self.db["roadmap_plans"].rows_where("scope_id = ?", [scope_id])), None)
+        return dt.date.fromisoformat(row["start"]) if row else None
+
+    def set_roadmap_start(self, scope_id: int, start: dt.date, who: str = "") -> bool:
+        """Keep ``start`` as the start of wave 1 of the scope's roadmap; True if it changed."""
+        if not isinstance(start, dt.date):
+            raise StoreError("the start of wave 1 must be a date")
+        self.scope_row(scope_id)
+        with self.write() as db:
+            old = self.roadmap_start(scope_id)
+            if old == start:
+                return False
+            db["roadmap_plans"].upsert(
+                {
+                    "scope_id": scope_id,
+                    "start": start.isoformat(),
+                    "updated_by": who,
+                    "updated_at": now(),
+                },
+                pk="scope_id",
+            )
+            self._audit(
+                who,
+                "roadmap",
+                "scope",
+                scope_id,
+                "start",
+                old.isoformat() if old else None,
+                start.isoformat(),
+            )
+        return True
 
     def save_roadmap_item(self, scope_id: int, item_id: str, who: str = "", **fields: Any) -> bool:
         unknown = set(fields) - set(ROADMAP_FIELDS)

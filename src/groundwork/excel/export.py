@@ -125,6 +125,7 @@ def export_workbook(
     title = f"{rnd.scope_path}: {a.label}"
     for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet):
         print_setup(sheet.ws, organisation, title)
+    summary.ws.page_setup.fitToHeight = 1  # the Summary is one page: table and charts
 
     add_meta(
         wb,
@@ -147,6 +148,11 @@ def export_workbook(
 
 
 # ---------------------------------------------------------------------------------
+
+
+CHART_CM = {"radar": (10.0, 15.0), "bar": (7.0, 15.0)}  # height, width
+CHART_LAST_COLUMN = 12  # L: column D plus 15 cm of default-width columns
+DEFAULT_ROW_POINTS = 15.0
 
 
 def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int, logo) -> None:
@@ -217,6 +223,7 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
     fit_row(ws, r + 3, [18, 68], {2})
     ws.freeze_panes = "A3"
     ws.print_title_rows = "1:1"
+    last_row = r + 3
 
     if n_dims:
         data_ws = sheet.ws.parent["Dimensions"]
@@ -237,7 +244,7 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         radar.x_axis.delete = False
         radar.y_axis.number_format = "0"
         radar.legend.position = "b"
-        radar.height, radar.width = 11, 17
+        radar.height, radar.width = CHART_CM["radar"]
         ws.add_chart(radar, "D3")
 
         bar = BarChart()
@@ -253,8 +260,12 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         bar.y_axis.delete = False
         bar.x_axis.delete = False
         bar.x_axis.scaling.orientation = "maxMin"  # first dimension on top, as in the table
-        bar.height, bar.width = 8, 17
-        ws.add_chart(bar, "D26")
+        bar.height, bar.width = CHART_CM["bar"]
+        below = _row_below(ws, 3, radar.height) + 1  # the bar sits right under the radar
+        ws.add_chart(bar, f"D{below}")
+        last_row = max(last_row, _row_below(ws, below, bar.height))
+    # one printed page: the table and both charts, scaled to fit
+    ws.print_area = f"A1:{get_column_letter(CHART_LAST_COLUMN)}{last_row}"
 
     if logo:
         from openpyxl.drawing.image import Image
@@ -263,6 +274,16 @@ def _summary(sheet: Sheet, rnd: Any, organisation: str, scope: Any, n_dims: int,
         ratio = 48 / image.height if image.height else 1
         image.height, image.width = 48, int(image.width * ratio)
         ws.add_image(image, "L1")
+
+
+def _row_below(ws: Any, top: int, height_cm: float) -> int:
+    """The row where something ``height_cm`` tall, anchored at row ``top``, ends."""
+    left = height_cm / 2.54 * 72  # points
+    row = top
+    while left > 0:
+        left -= ws.row_dimensions[row].height or DEFAULT_ROW_POINTS
+        row += 1
+    return row
 
 
 def _dimensions(sheet: Sheet, card: Any, rubric: Rubric) -> int:

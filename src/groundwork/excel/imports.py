@@ -44,6 +44,7 @@ from groundwork.reports import roadmap_view
 from groundwork.rubric import RUBRICS_DIR, Rubric, RubricError, load_rubric
 from groundwork.scoring import Answer, answer_text, score
 from groundwork.store import ROADMAP_STATUSES, Store, StoreError
+from groundwork.words import count
 
 MAX_BYTES = 5 * 1024 * 1024  # compressed upload
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # all members together
@@ -466,7 +467,7 @@ class QuestionnairePreview:
         lines = [
             f"Questionnaire for {r.title} ({r.id} {r.version})",
             f"{len(self.answers)} answered, {len(self.skipped)} left blank "
-            f"of {len(r.questions)} questions",
+            f"of {count(len(r.questions), 'question')}",
         ]
         if stage and tier:
             card = score(r, self.answers, stage, tier)

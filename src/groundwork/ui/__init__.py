@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from groundwork import excel
+from groundwork import excel, words
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from groundwork.scoring import Answer, Scorecard, answer_text
 from groundwork.store import Store, StoreError, database_path
 from groundwork.ui.text import plain
 
@@ -102,6 +103,23 @@ def round_picker(s: Store, key: str = "round") -> int | None:
     return chosen
 
 
+WELCOME = (
+    "Groundwork assesses a generative-AI system against a rubric of the six things that "
+    "decide whether it survives production: monitoring, data, inference cost, human "
+    "oversight, skills and organisation, and governance. It names the blockers to the "
+    "next stage and plans the work to clear them, in order, as a roadmap you can track."
+)
+
+
+def welcome() -> None:
+    """What Groundwork is, in two sentences, and the ways in."""
+    st.markdown(WELCOME)
+    c1, c2, c3 = st.columns(3)
+    c1.page_link(PAGES["assess"], label="Assess a system", icon=":material/edit_note:")
+    c2.page_link(PAGES["portfolio"], label="Look at the portfolio", icon=":material/dashboard:")
+    c3.page_link(PAGES["rubric"], label="Read the rubric", icon=":material/menu_book:")
+
+
 def file_name(*parts: str, ext: str) -> str:
     """'groundwork-claims-triage-assistant-q4-2026.xlsx': says what the file is about."""
     words = "-".join(p for p in parts if p)
@@ -109,9 +127,50 @@ def file_name(*parts: str, ext: str) -> str:
     return f"groundwork-{slug}.{ext}"
 
 
-def count(n: int, noun: str) -> str:
+def count(n: int, noun: str, plural: str | None = None) -> str:
     """'1 blocker', '3 blockers'."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return words.count(n, noun, plural)
+
+
+def cell_text(value: object) -> str:
+    """A preview cell as people write it: 4, not 4.0; nothing for a missing value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def text_table(rows: list[dict]) -> list[dict]:
+    """Rows for a preview table, every cell as text (a blank never turns 4 into 4.0)."""
+    return [{k: cell_text(v) for k, v in r.items()} for r in rows]
+
+
+def answer_details(card: Scorecard, answers: dict[str, Answer]) -> None:
+    """Behind each answer: its confidence, evidence and notes, one expander per dimension."""
+    by_dim: dict[str, list] = {}
+    for q in card.questions:
+        given = answers.get(q.id)
+        if given is not None and (given.evidence or given.notes or given.confidence):
+            by_dim.setdefault(q.dimension, []).append((q, given))
+    if not by_dim:
+        st.caption("No answer of this round has evidence, notes or a confidence yet.")
+        return
+    titles = {d.id: d.title for d in card.dimensions}
+    for did, items in by_dim.items():
+        with st.expander(
+            f"Evidence and notes: {plain(titles.get(did, did))} ({count(len(items), 'answer')})"
+        ):
+            for q, given in items:
+                confidence = f" · confidence {given.confidence} of 5" if given.confidence else ""
+                st.markdown(f"**{plain(q.id)}** · {plain(answer_text(given.value))}{confidence}")
+                lines = []
+                if given.evidence:
+                    lines.append(f"Evidence: {given.evidence}")
+                if given.notes:
+                    lines.append(f"Notes: {given.notes}")
+                if lines:
+                    st.text("\n".join(lines))  # as typed: plain text, never Markdown
 
 
 def show_problems(title: str, problems: list) -> None:
