@@ -83,6 +83,14 @@ with ui.friendly_errors(), ui.store() as s:
                     f"**Wave {wave.number}: {plain(wave.name)}** · {wave.start} → {wave.end} · "
                     f"{ui.count(len(wave.items), 'item')}, {ui.count(wave.points, 'effort point')}"
                 )
+                with st.expander(f"Every action of wave {wave.number} in full"):
+                    st.markdown(
+                        "\n".join(
+                            f"- **{plain(i.id)}**{' (blocker)' if i.blocker else ''}: "
+                            f"{plain(i.action)}"
+                            for i in wave.items
+                        )
+                    )
             st.plotly_chart(charts.gantt(view.rows), config={"displayModeBar": False})
 
             frame = pd.DataFrame(view.rows)[list(COLUMNS)].rename(columns=COLUMNS)
