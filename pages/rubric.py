@@ -12,25 +12,27 @@ st.title("Rubric")
 
 
 def gates_table(rubric: Rubric) -> pd.DataFrame:
-    rows = []
+    """One row per gated dimension or question, one column per stage (and per tier where a
+    tier adds floors): the floor each gate sets, and the coverage it needs."""
+    columns: dict[str, dict[str, str]] = {}
     for stage in rubric.stage_ids:
         gate = rubric.gates.get(stage)
         if not gate:
             continue
-        if gate.min_answered:
-            rows.append(
-                {
-                    "Stage": stage,
-                    "Tier": "every tier",
-                    "On": "answered with a level",
-                    "Floor": f"{gate.min_answered:.0%} of questions",
-                }
-            )
-        for tier, floors in [("every tier", gate), *gate.tiers.items()]:
-            rows += [
-                {"Stage": stage, "Tier": tier, "On": k, "Floor": str(v)}
-                for k, v in [*floors.dimensions.items(), *floors.questions.items()]
-            ]
+        for tier, floors in [("", gate), *gate.tiers.items()]:
+            column = columns.setdefault(f"{stage} · {tier}" if tier else stage, {})
+            if not tier and gate.min_answered:
+                column["answered with a level"] = f"{gate.min_answered:.0%}"
+            for key, value in [*floors.dimensions.items(), *floors.questions.items()]:
+                column[key] = str(value)
+    order = ["answered with a level"] + [
+        x for d in rubric.dimensions for x in (d.id, *(q.id for q in d.questions))
+    ]
+    rows = [
+        {"On": key, **{name: col.get(key, "") for name, col in columns.items()}}
+        for key in order
+        if any(key in col for col in columns.values())
+    ]
     return pd.DataFrame(rows)
 
 
@@ -56,6 +58,7 @@ def browse(rubric: Rubric) -> None:
     with c1:
         st.markdown("**Scale**")
         st.dataframe(scale, hide_index=True, width="stretch")
+    with c2:
         st.markdown("**Risk tiers**")
         tiers = [
             {
@@ -67,13 +70,12 @@ def browse(rubric: Rubric) -> None:
             for t in rubric.tiers
         ]
         st.dataframe(pd.DataFrame(tiers), hide_index=True, width="stretch")
-    with c2:
-        st.markdown("**Gates: what each stage requires**")
+    with st.expander("Gates: what each stage requires", expanded=True):
         st.caption(
-            "Floors carry to later stages. A tier's floors apply on top of the stage's own, "
-            "for that tier and every tier that includes it."
+            "Floors carry to later stages. A column 'stage · tier' lists the floors that "
+            "tier adds on top of the stage's own; they apply to every tier that includes it."
         )
-        st.dataframe(gates_table(rubric), hide_index=True, width="stretch", height="content")
+        st.dataframe(gates_table(rubric), hide_index=True, width="stretch")
 
     for dim in rubric.dimensions:
         targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())

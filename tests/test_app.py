@@ -578,3 +578,18 @@ def test_results_show_the_evidence_confidence_and_notes_behind_an_answer(tmp_pat
     [box] = [e for e in at.expander if e.label.startswith("Evidence and notes:")]
     assert box.markdown[0].value == "**MON-1** · 3 · confidence 4 of 5"
     assert box.text[0].value == "Evidence: Langfuse **traces**\nNotes: since May"
+
+
+def test_the_rubric_page_shows_tier_floors_evidence_prompts_and_articles(demo_db, monkeypatch):
+    at = open_page("pages/rubric.py", demo_db, monkeypatch)
+    assert_clean(at)
+    frames = [d.value for d in at.dataframe]
+    gates = next(f for f in frames if "On" in f.columns and "pilot · limited" in f.columns)
+    assert gates.set_index("On").loc["HUM-5", "pilot · limited"] == "3"
+    assert gates.set_index("On").loc["answered with a level", "pilot"] == "80%"
+    levels = next(f for f in frames if "What an assessor looks at" in f.columns)
+    assert levels["What an assessor looks at"].str.len().min() > 0
+    articles = next(f for f in frames if "Applies from" in f.columns)
+    assert set(articles.columns) >= {"Article", "Binds", "Applies from"}
+    captions = " ".join(c.value for c in at.caption)
+    assert "Art. 12 (provider; from 2027-12-02)" in captions
