@@ -1,8 +1,9 @@
-"""The roadmap workbook of demo rounds, cell by cell, against a recorded copy.
+"""The workbooks of demo rounds, cell by cell, against a recorded copy.
 
 ``tests/data/roadmap_workbook_golden.json`` holds every cell's value, number format and
-style of two demo rounds' workbooks (a finalised round with history and a draft), plus
-each sheet's layout. A change to how the workbook is written must not change what it
+style of two demo rounds' roadmap workbooks (a finalised round with history and a draft)
+and of the questionnaire (blank, and pre-filled from that round), plus each sheet's
+layout. A change to how the workbook is written must not change what it
 holds. When the content is meant to change, regenerate the file and review its diff:
 ``.venv/bin/python tests/test_workbook_golden.py``.
 """
@@ -95,9 +96,11 @@ def describe(data: bytes) -> dict:
 
 
 def demo_workbooks(tmp: Path) -> dict[str, dict]:
-    """The workbooks of two demo rounds: the latest finalised one and a draft."""
+    """The roadmap workbooks of two demo rounds (the latest finalised one and a draft),
+    and the questionnaire, blank and pre-filled from the first."""
     from groundwork import demo
-    from groundwork.excel import export_workbook
+    from groundwork.excel import export_workbook, questionnaire_workbook
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
     from groundwork.store import open_store
 
     with open_store(tmp / "demo.db") as store:
@@ -105,10 +108,22 @@ def demo_workbooks(tmp: Path) -> dict[str, dict]:
         rounds = store.assessments()
         final = max((a for a in rounds if a.final), key=lambda a: (a.date, a.id))
         draft = max((a for a in rounds if not a.final), key=lambda a: (a.date, a.id))
-        return {
+        books = {
             name: describe(export_workbook(store, a.id, start=START))
             for name, a in (("final", final), ("draft", draft))
         }
+        scope = store.scope_path(final.scope_id)
+        books["questionnaire"] = describe(questionnaire_workbook(load_rubric(DEFAULT_RUBRIC)))
+        books["questionnaire, pre-filled"] = describe(
+            questionnaire_workbook(
+                load_rubric(DEFAULT_RUBRIC),
+                store.answers(final.id),
+                organisation=scope.split(" / ")[0],
+                scope=scope,
+                scope_id=final.scope_id,
+            )
+        )
+        return books
 
 
 def dumps(books: dict) -> str:
