@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
 from openpyxl.styles.fills import DEFAULT_EMPTY_FILL
@@ -141,36 +142,60 @@ class Sheet:
         its number format and ``fills`` to its background (e.g. the columns to edit)."""
         wrap, formats, fills = wrap or set(), formats or {}, fills or {}
         ws = self.ws
+        if ws._current_row != top - 1:  # the row ws.append writes next
+            raise ValueError(f"a table starts on the sheet's next row, not row {top}")
         widths = [w for _, w in headers]
-        header_style = self.style(wrap=True, grid=True, header=True)
-        lines = 1
-        for col, (name, width) in enumerate(headers, start=1):
-            c = ws.cell(top, col)
-            c.style = header_style
-            value = set_cell_value(c, name).value
-            if isinstance(value, str):
-                lines = max(lines, text_lines(value, width, bold=True))
+        header = self._array(self.style(wrap=True, grid=True, header=True))
+        self._append(top, [(name, header) for name, _ in headers], widths, wrap_all=True)
+        for col, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(col)].width = width
-        _set_height(ws, top, lines)
-        styles = [
-            self.style(wrap=col in wrap, fmt=formats.get(col, ""), grid=True, fill=fills.get(col))
+        looks = [
+            self._array(
+                self.style(
+                    wrap=col in wrap, fmt=formats.get(col, ""), grid=True, fill=fills.get(col)
+                )
+            )
             for col in range(1, len(headers) + 1)
         ]
+        extra = self._array(self.style(grid=True))
         for r, values in enumerate(rows, start=top + 1):
-            lines = 1
-            for col, value in enumerate(values, start=1):
-                c = ws.cell(r, col)
-                c.style = styles[col - 1] if col <= len(styles) else self.style(grid=True)
-                value = set_cell_value(c, value).value
-                if col in wrap and isinstance(value, str) and col <= len(widths):
-                    lines = max(lines, text_lines(value, widths[col - 1]))
-            _set_height(ws, r, lines)
+            self._append(
+                r,
+                [(v, looks[i] if i < len(looks) else extra) for i, v in enumerate(values)],
+                widths,
+                wrap=wrap,
+            )
         last = top + len(rows)
         if filter_:
             ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{max(last, top)}"
         ws.freeze_panes = f"B{top + 1}" if len(headers) > 1 else f"A{top + 1}"
         ws.print_title_rows = f"{top}:{top}"
         return top + 1, last
+
+    def _array(self, name: str) -> Any:
+        """The style array of a named style: new cells start from a copy of it."""
+        return self.ws.parent._named_styles[name].as_tuple()
+
+    def _append(
+        self,
+        row: int,
+        cells: list[tuple[Any, Any]],
+        widths: list[float],
+        *,
+        wrap: set[int] | frozenset[int] = frozenset(),
+        wrap_all: bool = False,
+    ) -> None:
+        """Append one row of (value, style array) cells, every value through the sanitiser,
+        and fit the row's height to its wrapped text."""
+        made, lines = [], 1
+        for col, (value, style) in enumerate(cells, start=1):
+            c = set_cell_value(Cell(self.ws, style_array=style), value)
+            text = c.value
+            if (wrap_all or col in wrap) and isinstance(text, str) and col <= len(widths):
+                lines = max(lines, text_lines(text, widths[col - 1], bold=wrap_all))
+            made.append(c)
+        self.ws.append(made)
+        _set_height(self.ws, row, lines)
 
 
 LINE_POINTS = 15.0
