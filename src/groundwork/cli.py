@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 # Only the standard library at the top: each command imports what it needs, so `score`
 # starts without sqlite-utils, pandas or openpyxl, and `serve` hands over to Streamlit
-# before anything heavy is loaded. tests/test_cli_imports.py keeps it that way.
+# before anything heavy is loaded. tests/test_startup.py keeps it that way.
 if TYPE_CHECKING:
     from groundwork.rubric import Rubric
     from groundwork.scoring import Scorecard
