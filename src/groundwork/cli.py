@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from groundwork import demo, reports
-from groundwork.answers import AnswersError, load_answers
-from groundwork.roadmap import DEFAULT_WAVE_DAYS, build_roadmap
-from groundwork.rubric import Rubric, RubricError, json_schema, load_rubric
-from groundwork.scoring import Scorecard, score
-from groundwork.store import database_path, open_store
-from groundwork.words import count
+from groundwork.words import count  # standard library only
+
+# Only the standard library at the top: each command imports what it needs, so `score`
+# starts without sqlite-utils, pandas or openpyxl, and `serve` hands over to Streamlit
+# before anything heavy is loaded. tests/test_startup.py keeps it that way.
+if TYPE_CHECKING:
+    from groundwork.rubric import Rubric
+    from groundwork.scoring import Scorecard
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+# As in groundwork.store and groundwork.roadmap (a test checks they agree); repeated here
+# so that building the parser imports neither.
+DEFAULT_DB = Path("data") / "groundwork.db"
+DEFAULT_WAVE_DAYS = 90
 
 
 NOT_READY = 3  # exit code of `score --fail-on-blockers` when a floor is not met
@@ -29,6 +32,8 @@ class CommandError(Exception):
 
 
 def _rubric(path: str) -> Rubric:
+    from groundwork.rubric import RubricError, load_rubric
+
     try:
         return load_rubric(path)
     except RubricError as exc:
@@ -36,6 +41,8 @@ def _rubric(path: str) -> Rubric:
 
 
 def _inputs(args: argparse.Namespace) -> tuple[Rubric, dict]:
+    from groundwork.answers import AnswersError, load_answers
+
     rubric = _rubric(args.rubric)
     try:
         answers = load_answers(args.answers, rubric)
@@ -54,11 +61,20 @@ def _inputs(args: argparse.Namespace) -> tuple[Rubric, dict]:
     return rubric, answers
 
 
+def database_path() -> Path:
+    """The database file: $GROUNDWORK_DB, or data/groundwork.db (as groundwork.store has it)."""
+    return Path(os.environ.get("GROUNDWORK_DB") or DEFAULT_DB)
+
+
 def _dump(document: dict) -> None:
+    import json
+
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from groundwork.rubric import RubricError, load_rubric
+
     try:
         rubric = load_rubric(args.rubric)
     except RubricError as exc:
@@ -106,6 +122,8 @@ def _score_table(card: Scorecard) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from groundwork.scoring import score
+
     rubric, answers = _inputs(args)
     card = score(rubric, answers, args.stage, args.tier)
     if args.json:
@@ -116,6 +134,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_roadmap(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from groundwork.roadmap import build_roadmap
+
     rubric, answers = _inputs(args)
     start = dt.date.fromisoformat(args.start) if args.start else dt.date.today()
     roadmap = build_roadmap(
@@ -151,11 +173,15 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from groundwork.rubric import json_schema
+
     sys.stdout.write(json_schema())
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from groundwork import demo
+
     path = Path(args.db) if args.db else database_path()
     other = demo.holds_other_work(path)
     if other and not args.yes:
@@ -195,14 +221,46 @@ def serve_command(args: argparse.Namespace) -> list[str]:
     ]
 
 
+def _holds_scopes(path: Path) -> bool:
+    """Whether the database at ``path`` already holds a scope, asked of SQLite directly:
+    importing the store (sqlite-utils, pandas) only to learn "yes" would slow every start.
+    Any doubt (no file, no table, an unreadable file) answers False, and the store, which
+    explains problems in a sentence, takes over."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return conn.execute("select exists(select 1 from scopes)").fetchone()[0] == 1
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    with open_store() as store:
-        if store.is_empty:
-            demo.seed(store)
-            print(f"First start: loaded the demo organisation into {store.path}")
+    path = database_path().resolve()
+    if not _holds_scopes(path):
+        from groundwork import demo
+        from groundwork.store import open_store
+
+        with open_store(path) as store:
+            if store.is_empty:
+                demo.seed(store)
+                print(f"First start: loaded the demo organisation into {store.path}")
     command = serve_command(args)
     print(f"Serving on http://{command[command.index('--server.address') + 1]}:{args.port}")
-    return subprocess.call(command, cwd=APP.parent, env=os.environ.copy())
+    sys.stdout.flush()
+    # The app reads the database just checked, wherever the command was started from.
+    os.environ["GROUNDWORK_DB"] = str(path)
+    os.chdir(APP.parent)
+    # The server runs in this process: a second interpreter would import everything again.
+    from groundwork import launch
+
+    launch.main(command[3:])  # exits when the server stops
+    return 0
 
 
 def _export_path(path: str) -> Path:
@@ -213,8 +271,10 @@ def _export_path(path: str) -> Path:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import datetime as dt
+
     from groundwork.excel import export_workbook
-    from groundwork.store import StoreError
+    from groundwork.store import StoreError, open_store
 
     start = dt.date.fromisoformat(args.start) if args.start else None
     if args.out.lower().endswith(".json"):
@@ -243,7 +303,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_questionnaire(args: argparse.Namespace) -> int:
     from groundwork.excel import questionnaire_workbook
-    from groundwork.store import StoreError
+    from groundwork.store import StoreError, open_store
 
     rubric = _rubric(args.rubric)
     answers, organisation, scope, scope_id = None, "", "", None
@@ -293,6 +353,7 @@ def _find_scope(store, name: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from groundwork import reports
     from groundwork.excel import (
         WorkbookError,
         apply_roadmap,
@@ -301,7 +362,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         preview_roadmap,
         workbook_kind,
     )
-    from groundwork.store import StoreError
+    from groundwork.store import StoreError, open_store
 
     path = Path(args.file)
     try:
@@ -361,6 +422,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_json(args: argparse.Namespace, data: bytes) -> int:
     from groundwork.interchange import InterchangeError, import_document, read_document
+    from groundwork.store import open_store
 
     if not args.scope:
         raise CommandError("an assessment file needs --scope NAME: the scope it becomes a round of")

@@ -56,7 +56,12 @@ def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:
     Numbers, booleans and dates keep their type; everything else is written as text that
     can never be read as a formula or an error code (``#N/A`` typed by a user stays text).
     """
-    cell = ws.cell(row=row, column=column)
+    return set_cell_value(ws.cell(row=row, column=column), value)
+
+
+def set_cell_value(cell: Any, value: Any) -> Any:
+    """:func:`write_cell` for a cell already at hand (after its style is set: the
+    quotePrefix mark is part of the style); returns the cell."""
     if value is None or value == "":
         cell.value = None
         return cell

@@ -1,7 +1,12 @@
 """What the workbook modules share: styles, the meta sheet and the problem type.
 
-Every value goes through :func:`groundwork.safe.write_cell`, so no exported cell can hold
-a formula typed by a user; formulas only ever come from charts and validations we build.
+Every value goes through :func:`groundwork.safe.write_cell` (or its
+:func:`~groundwork.safe.set_cell_value`), so no exported cell can hold a formula typed by a
+user; formulas only ever come from charts and validations we build.
+
+Table cells take their look from named styles registered once per workbook (one per
+combination of alignment, number format, border and fill): openpyxl then copies a
+ready style instead of hashing a new font, border and alignment for every cell.
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles.borders import DEFAULT_BORDER
+from openpyxl.styles.fills import DEFAULT_EMPTY_FILL
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from groundwork.safe import header_footer_text, write_cell
+from groundwork.safe import header_footer_text, set_cell_value, write_cell
 
 FORMAT_VERSION = "1"
 META_SHEET = "_meta"
@@ -75,13 +84,46 @@ class Sheet:
         self.accent = accent
         self.header_fill = PatternFill("solid", fgColor=accent)
         self.header_font = Font(bold=True, color="FFFFFF")
+        self._styles: dict[tuple, str] = {}
+
+    def style(
+        self,
+        *,
+        wrap: bool = False,
+        fmt: str = "",
+        grid: bool = False,
+        fill: PatternFill | None = None,
+        header: bool = False,
+    ) -> str:
+        """The name of the workbook's named style for this look, registered on first use."""
+        key = (wrap, fmt, grid, fill.fgColor.rgb if fill else None, header)
+        name = self._styles.get(key)
+        if name is None:
+            parts = ["header" if header else "cell", "wrap" if wrap else "top"]
+            parts += [fmt] if fmt else []
+            parts += ["grid"] if grid else []
+            parts += [f"fill {key[3]}"] if fill else []
+            parts += [self.accent] if header else []
+            name = "Groundwork " + " ".join(parts)
+            wb = self.ws.parent
+            if name not in wb.named_styles:
+                wb.add_named_style(
+                    NamedStyle(
+                        name,
+                        font=self.header_font if header else DEFAULT_FONT,
+                        fill=self.header_fill if header else (fill or DEFAULT_EMPTY_FILL),
+                        border=GRID if grid else DEFAULT_BORDER,
+                        alignment=WRAP if wrap else TOP,
+                        number_format=fmt or "General",
+                    )
+                )
+            self._styles[key] = name
+        return name
 
     def cell(self, row: int, column: int, value: Any, *, wrap: bool = False, fmt: str = ""):
-        c = write_cell(self.ws, row, column, value)
-        c.alignment = WRAP if wrap else TOP
-        if fmt:
-            c.number_format = fmt
-        return c
+        c = self.ws.cell(row, column)
+        c.style = self.style(wrap=wrap, fmt=fmt)
+        return set_cell_value(c, value)
 
     def table(
         self,
@@ -91,28 +133,69 @@ class Sheet:
         *,
         wrap: set[int] | None = None,
         formats: dict[int, str] | None = None,
+        fills: dict[int, PatternFill] | None = None,
         filter_: bool = True,
     ) -> tuple[int, int]:
-        """Header row at ``top`` (name, width), then rows; returns (first, last) data row."""
-        wrap, formats = wrap or set(), formats or {}
-        for col, (name, width) in enumerate(headers, start=1):
-            c = self.cell(top, col, name, wrap=True)
-            c.fill, c.font, c.border = self.header_fill, self.header_font, GRID
-            self.ws.column_dimensions[get_column_letter(col)].width = width
-        for r, values in enumerate(rows, start=top + 1):
-            for col, value in enumerate(values, start=1):
-                c = self.cell(r, col, value, wrap=col in wrap, fmt=formats.get(col, ""))
-                c.border = GRID
-        last = top + len(rows)
+        """Header row at ``top`` (name, width), then rows; returns (first, last) data row.
+
+        ``wrap`` columns wrap their text (rows grow to fit it), ``formats`` maps a column to
+        its number format and ``fills`` to its background (e.g. the columns to edit)."""
+        wrap, formats, fills = wrap or set(), formats or {}, fills or {}
+        ws = self.ws
+        if ws._current_row != top - 1:  # the row ws.append writes next
+            raise ValueError(f"a table starts on the sheet's next row, not row {top}")
         widths = [w for _, w in headers]
-        fit_row(self.ws, top, widths, set(range(1, len(headers) + 1)), bold=True)
-        for r in range(top + 1, last + 1):
-            fit_row(self.ws, r, widths, wrap)
+        header = self._array(self.style(wrap=True, grid=True, header=True))
+        self._append(top, [(name, header) for name, _ in headers], widths, wrap_all=True)
+        for col, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(col)].width = width
+        looks = [
+            self._array(
+                self.style(
+                    wrap=col in wrap, fmt=formats.get(col, ""), grid=True, fill=fills.get(col)
+                )
+            )
+            for col in range(1, len(headers) + 1)
+        ]
+        extra = self._array(self.style(grid=True))
+        for r, values in enumerate(rows, start=top + 1):
+            self._append(
+                r,
+                [(v, looks[i] if i < len(looks) else extra) for i, v in enumerate(values)],
+                widths,
+                wrap=wrap,
+            )
+        last = top + len(rows)
         if filter_:
-            self.ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{max(last, top)}"
-        self.ws.freeze_panes = f"B{top + 1}" if len(headers) > 1 else f"A{top + 1}"
-        self.ws.print_title_rows = f"{top}:{top}"
+            ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{max(last, top)}"
+        ws.freeze_panes = f"B{top + 1}" if len(headers) > 1 else f"A{top + 1}"
+        ws.print_title_rows = f"{top}:{top}"
         return top + 1, last
+
+    def _array(self, name: str) -> Any:
+        """The style array of a named style: new cells start from a copy of it."""
+        return self.ws.parent._named_styles[name].as_tuple()
+
+    def _append(
+        self,
+        row: int,
+        cells: list[tuple[Any, Any]],
+        widths: list[float],
+        *,
+        wrap: set[int] | frozenset[int] = frozenset(),
+        wrap_all: bool = False,
+    ) -> None:
+        """Append one row of (value, style array) cells, every value through the sanitiser,
+        and fit the row's height to its wrapped text."""
+        made, lines = [], 1
+        for col, (value, style) in enumerate(cells, start=1):
+            c = set_cell_value(Cell(self.ws, style_array=style), value)
+            text = c.value
+            if (wrap_all or col in wrap) and isinstance(text, str) and col <= len(widths):
+                lines = max(lines, text_lines(text, widths[col - 1], bold=wrap_all))
+            made.append(c)
+        self.ws.append(made)
+        _set_height(self.ws, row, lines)
 
 
 LINE_POINTS = 15.0
@@ -134,6 +217,10 @@ def fit_row(
         value = ws.cell(row, col).value
         if isinstance(value, str) and col <= len(widths):
             lines = max(lines, text_lines(value, widths[col - 1], bold))
+    _set_height(ws, row, lines)
+
+
+def _set_height(ws: Worksheet, row: int, lines: int) -> None:
     ws.row_dimensions[row].height = min(409, LINE_POINTS * lines + 3)
 
 

@@ -408,15 +408,16 @@ def _roadmap(wb: Workbook, sheet: Sheet, rows: list[dict], rubric: Rubric) -> No
                 r["notes"],
             ]
         )
+    columns = [h for h, _ in ROADMAP_HEADERS]
     first, last = sheet.table(
-        1, ROADMAP_HEADERS, data, wrap={2, 4, 5, 8, 11, 16}, formats={13: DATE_FMT, 14: DATE_FMT}
+        1,
+        ROADMAP_HEADERS,
+        data,
+        wrap={2, 4, 5, 8, 11, 16},
+        formats={13: DATE_FMT, 14: DATE_FMT},
+        fills={columns.index(name) + 1: EDITABLE_FILL for name in ROADMAP_EDITABLE},
     )
     sheet.ws.freeze_panes = "D2"
-    columns = [h for h, _ in ROADMAP_HEADERS]
-    for name in ROADMAP_EDITABLE:
-        col = columns.index(name) + 1
-        for r in range(first, last + 1):
-            sheet.ws.cell(r, col).fill = EDITABLE_FILL
 
     lists = wb.create_sheet(LISTS_SHEET)
     for i, status in enumerate(ROADMAP_STATUSES, start=1):

@@ -100,11 +100,9 @@ def questionnaire_workbook(
     n_levels = len(rubric.scale)
     answer_col = 4 + n_levels
     wrap = set(range(2, answer_col)) | {answer_col + 2, answer_col + 3}
-    first, last = sheet.table(1, headers, rows, wrap=wrap)
+    answer_fills = {c: ANSWER_FILL for c in range(answer_col, answer_col + 4)}
+    first, last = sheet.table(1, headers, rows, wrap=wrap, fills=answer_fills)
     sheet.ws.freeze_panes = "D2"
-    for r in range(first, last + 1):
-        for c in range(answer_col, answer_col + 4):
-            sheet.ws.cell(r, c).fill = ANSWER_FILL
 
     lists = wb.create_sheet(LISTS_SHEET)
     choices: list[int | str] = [*rubric.levels, NA_CHOICE, UNKNOWN_CHOICE]
