@@ -14,6 +14,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,101 @@ SELF = "Self-assessment"
 
 _WRITE_LOCK = threading.RLock()
 migrations = Migrations("groundwork")
+
+
+# ---------------------------------------------------------------------------------
+# One idle connection per database file
+# ---------------------------------------------------------------------------------
+# When the last connection to a WAL database closes, SQLite checkpoints the log into the
+# file and deletes it: a flush on every unit of work of a quiet server. One idle
+# connection per file and process (it holds no transaction, so it blocks no checkpoint)
+# keeps the log in place. It is let go after a while without use, when its file has been
+# replaced (another inode at the path), and by :func:`release` before a file is swapped.
+
+KEEP_IDLE_SECONDS = 10.0  # a quiet process lets go, so `groundwork demo` can swap the file
+KEEP_AT_MOST = 4  # files a process keeps open at once (tests use many throwaway files)
+
+
+@dataclass
+class _Keeper:
+    conn: sqlite3.Connection
+    file: tuple[int, int]  # (device, inode) of the file it holds
+    used: float
+
+
+_KEEPERS: dict[str, _Keeper] = {}
+_KEEPERS_LOCK = threading.Lock()
+_REAPER: threading.Thread | None = None
+
+
+def _file_id(key: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(key)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _keep_open(path: Path) -> None:
+    """Open (or refresh) this process's idle connection to a WAL database file."""
+    key = os.path.abspath(path)
+    ident = _file_id(key)
+    with _KEEPERS_LOCK:
+        kept = _KEEPERS.get(key)
+        if kept is not None and kept.file == ident:
+            kept.used = time.monotonic()
+            return
+        if kept is not None:  # the file was replaced: let go of the old one
+            _KEEPERS.pop(key).conn.close()
+        if ident is None:
+            return
+        try:
+            conn = sqlite3.connect(key, timeout=1, check_same_thread=False)
+            # attach to the WAL index, then hold nothing: a read, no open transaction
+            wal = conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        except sqlite3.Error:
+            return
+        if not wal or _file_id(key) != ident:
+            conn.close()
+            return
+        while len(_KEEPERS) >= KEEP_AT_MOST:
+            oldest = min(_KEEPERS, key=lambda k: _KEEPERS[k].used)
+            _KEEPERS.pop(oldest).conn.close()
+        _KEEPERS[key] = _Keeper(conn, ident, time.monotonic())
+        _start_reaper()
+
+
+def _start_reaper() -> None:
+    global _REAPER
+    if _REAPER is None or not _REAPER.is_alive():
+        _REAPER = threading.Thread(target=_reap, name="groundwork-keeper", daemon=True)
+        _REAPER.start()
+
+
+def _reap() -> None:
+    while True:
+        time.sleep(KEEP_IDLE_SECONDS / 2)
+        cutoff = time.monotonic() - KEEP_IDLE_SECONDS
+        with _KEEPERS_LOCK:
+            for key in [k for k, kept in _KEEPERS.items() if kept.used < cutoff]:
+                _KEEPERS.pop(key).conn.close()
+
+
+def _touch(path: Path) -> None:
+    kept = _KEEPERS.get(os.path.abspath(path))
+    if kept is not None:
+        kept.used = time.monotonic()
+
+
+def let_go(path: str | Path | None = None) -> None:
+    """Close this process's idle connection to ``path`` (every file when None): before
+    the file is renamed, replaced or deleted."""
+    with _KEEPERS_LOCK:
+        keys = list(_KEEPERS) if path is None else [os.path.abspath(path)]
+        for key in keys:
+            kept = _KEEPERS.pop(key, None)
+            if kept is not None:
+                kept.conn.close()
 
 
 def database_path() -> Path:
@@ -330,9 +426,11 @@ class Store:
                 conn.close()
                 raise
         self.db = Database(conn)
+        _keep_open(self.path)
 
     def close(self) -> None:
         self.db.close()
+        _touch(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -353,6 +451,7 @@ class Store:
             self.db.enable_wal()
             with self.write():
                 migrations.apply(self.db)
+        _keep_open(self.path)
 
     @property
     def is_empty(self) -> bool:
@@ -387,18 +486,38 @@ class Store:
         old: Any = None,
         new: Any = None,
     ) -> None:
-        self.db["audit_log"].insert(
-            {
-                "at": now(),
-                "who": who or "",
-                "action": action,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "field": field,
-                "old_value": None if old is None else str(old),
-                "new_value": None if new is None else str(new),
-            }
+        self._audit_fields(who, action, entity, entity_id, [(field, old, new)])
+
+    def _audit_fields(
+        self,
+        who: str,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        changes: list[tuple[str | None, Any, Any]],
+        at: str | None = None,
+    ) -> None:
+        """One audit row per (field, old, new), in one prepared statement."""
+        if not changes:
+            return
+        at, who, entity_id = at or now(), who or "", str(entity_id)
+        args: list[Any] = []
+        for field, old, new in changes:
+            args += [at, who, action, entity, entity_id, field]
+            args += [None if old is None else str(old), None if new is None else str(new)]
+        self.db.conn.execute(
+            "insert into audit_log (at, who, action, entity, entity_id, field, old_value,"
+            " new_value) values " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(changes)),
+            args,
         )
+
+    def _row(self, sql: str, args: list | tuple = ()) -> dict | None:
+        """The first row of a plain prepared query as a dict, or None."""
+        cursor = self.db.conn.execute(sql, args)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
     def people(self) -> set[str]:
         """Everyone the audit log names: a database only the demo wrote names only it."""
@@ -729,10 +848,9 @@ class Store:
         return bool(self.db["assessments"].count_where("id = ?", [assessment_id]))
 
     def assessment(self, assessment_id: int) -> Assessment:
-        try:
-            row = self.db["assessments"].get(assessment_id)
-        except NotFoundError:
-            raise StoreError(f"no assessment with id {assessment_id}") from None
+        row = self._row("select * from assessments where id = ?", [assessment_id])
+        if row is None:
+            raise StoreError(f"no assessment with id {assessment_id}")
         return Assessment(**row)
 
     def assessments(self, scope_id: int | None = None) -> list[Assessment]:
@@ -781,40 +899,36 @@ class Store:
             db["assessments"].update(assessment_id, {**fields, "updated_at": now()})
 
     def finalise(self, assessment_id: int, who: str = "", at: str | None = None) -> None:
-        with self.write() as db:
+        with self.write():
             current = self.assessment(assessment_id)
             if current.final:
                 return
             stamp = at or now()
-            db["assessments"].update(
-                assessment_id, {"status": "final", "finalised_at": stamp, "updated_at": stamp}
+            self.db.conn.execute(
+                "update assessments set status = 'final', finalised_at = ?, updated_at = ?"
+                " where id = ?",
+                [stamp, stamp, assessment_id],
             )
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
 
     def participant(self, assessment_id: int, name: str = SELF) -> int:
         """The participant's id in a round, added on first use (looked up under the lock)."""
-        with self.write() as db:
-            rows = list(
-                db["participants"].rows_where(
-                    "assessment_id = ? and name = ?", [assessment_id, name]
-                )
-            )
-            if rows:
-                return rows[0]["id"]
+        with self.write():
+            conn = self.db.conn
+            found = conn.execute(
+                "select id from participants where assessment_id = ? and name = ?",
+                [assessment_id, name],
+            ).fetchone()
+            if found:
+                return found[0]
             if self.assessment(assessment_id).final:
                 raise StoreError("this round is final: no one can join it now")
-            return int(
-                db["participants"]
-                .insert(
-                    {
-                        "assessment_id": assessment_id,
-                        "name": name,
-                        "role": "participant",
-                        "created_at": now(),
-                    }
-                )
-                .last_pk
+            cursor = conn.execute(
+                "insert into participants (assessment_id, name, role, created_at)"
+                " values (?, ?, 'participant', ?)",
+                [assessment_id, name, now()],
             )
+            return int(cursor.lastrowid)
 
     # -- answers ------------------------------------------------------------------
     def save_answer(
@@ -851,12 +965,9 @@ class Store:
 
         No version check: for callers that own the round (imports, the demo, scripts).
         """
-        with self.write():
-            before = self.answer_record(assessment_id, question_id, participant_id=participant_id)
-            after = self.change_answer(
-                assessment_id, question_id, who=who, participant_id=participant_id, **changes
-            )
-        return before is None or after.version != before.version
+        return self._change_answer(
+            assessment_id, question_id, who=who, participant_id=participant_id, **changes
+        )[1]
 
     def change_answer(
         self,
@@ -878,21 +989,57 @@ class Store:
         happen in one transaction, so two people editing different fields of the same
         question at once both keep their change. Returns the answer as now stored.
         """
+        return self._change_answer(
+            assessment_id,
+            question_id,
+            based_on=based_on,
+            override=override,
+            who=who,
+            participant_id=participant_id,
+            **changes,
+        )[0]
+
+    def _change_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        based_on: int | None = None,
+        override: bool = False,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> tuple[StoredAnswer, bool]:
+        """:meth:`change_answer`, and whether anything was written.
+
+        Plain prepared statements only (the hot path of every page that edits answers):
+        the round, the participant with the stored answer, the upsert, the round's
+        ``updated_at`` and one audit statement, inside one ``BEGIN IMMEDIATE``.
+        """
         unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
         if unknown:
             raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
-        with self.write() as db:
-            current = self.assessment(assessment_id)
-            if current.final:
+        with self.write():
+            conn = self.db.conn
+            current = self._row(
+                "select status, rubric_sha256 from assessments where id = ?", [assessment_id]
+            )
+            if current is None:
+                raise StoreError(f"no assessment with id {assessment_id}")
+            if current["status"] == "final":
                 raise StoreError("this round is final: start a new round to change its answers")
-            rubric = self.rubric(current.rubric_sha256)
+            rubric = self.rubric(current["rubric_sha256"])
             try:
                 rubric.question(question_id)
             except KeyError:
                 raise StoreError(f"unknown question id '{question_id}'") from None
-            pid = participant_id or self.participant(assessment_id)
-            key = (assessment_id, pid, question_id)
-            old = self._answer_at(*key)
+            old = self._answer_with_participant(assessment_id, question_id, participant_id)
+            if old is None:  # no such participant yet: the self-assessment is added on use
+                pid = participant_id or self.participant(assessment_id)
+            else:
+                pid = old.pop("pid")
+                if old["value"] is None:  # the participant has not answered this question
+                    old = None
             if old is None and "value" not in changes:
                 raise StoreError(
                     f"{question_id}: choose an answer before adding confidence, evidence or notes"
@@ -912,32 +1059,50 @@ class Store:
             row = _answer_row(assessment_id, pid, question_id, merged, who, now(), version + 1)
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
-                return _stored(old)  # already so: nothing to write, nothing to refuse
+                return _stored(old), False  # already so: nothing to write, nothing to refuse
             if based_on is not None and version > based_on:
                 raise AnswerConflict(question_id, _stored(old), changes)
-            db["answers"].upsert(row, pk=("assessment_id", "participant_id", "question_id"))
-            db["assessments"].update(assessment_id, {"updated_at": row["answered_at"]})
-            action = "override" if override else "answer"
-            for f in fields:
-                before = old[f] if old else None
-                if (before or None) != (row[f] or None):
-                    self._audit(
-                        who,
-                        action,
-                        "assessment",
-                        assessment_id,
-                        f"{question_id}.{f}",
-                        before,
-                        row[f],
-                    )
-        return _stored(row)
+            conn.execute(_UPSERT_ANSWER, [row[c] for c in _ANSWER_COLUMNS])
+            conn.execute(
+                "update assessments set updated_at = ? where id = ?",
+                [row["answered_at"], assessment_id],
+            )
+            self._audit_fields(
+                who,
+                "override" if override else "answer",
+                "assessment",
+                assessment_id,
+                [
+                    (f"{question_id}.{f}", old[f] if old else None, row[f])
+                    for f in fields
+                    if ((old[f] if old else None) or None) != (row[f] or None)
+                ],
+                at=row["answered_at"],
+            )
+        return _stored(row), True
+
+    def _answer_with_participant(
+        self, assessment_id: int, question_id: str, participant_id: int | None
+    ) -> dict | None:
+        """The participant's id (``pid``) with their stored answer's columns (all None when
+        not answered), in one query; None when there is no such participant."""
+        if participant_id is None:
+            where, args = "p.assessment_id = ? and p.name = ?", [assessment_id, SELF]
+        else:
+            where, args = "p.id = ?", [participant_id]
+        return self._row(
+            "select p.id as pid, a.* from participants p left join answers a"
+            " on a.assessment_id = ? and a.participant_id = p.id and a.question_id = ?"
+            f" where {where}",
+            [assessment_id, question_id, *args],
+        )
 
     def _answer_at(self, assessment_id: int, participant_id: int, question_id: str) -> dict | None:
-        rows = self.db["answers"].rows_where(
-            "assessment_id = ? and participant_id = ? and question_id = ?",
+        return self._row(
+            "select * from answers"
+            " where assessment_id = ? and participant_id = ? and question_id = ?",
             [assessment_id, participant_id, question_id],
         )
-        return next(iter(rows), None)
 
     def answer_record(
         self, assessment_id: int, question_id: str, *, participant_id: int | None = None
@@ -1010,28 +1175,33 @@ class Store:
                     fields[key] = dt.date.fromisoformat(str(fields[key])).isoformat()
                 except ValueError:
                     raise StoreError(f"{key} must be a date, YYYY-MM-DD") from None
-        with self.write() as db:
-            old = db["roadmap_items"].rows_where(
-                "scope_id = ? and item_id = ?", [scope_id, item_id]
+        with self.write():
+            old = self._row(
+                "select * from roadmap_items where scope_id = ? and item_id = ?",
+                [scope_id, item_id],
             )
-            old = next(iter(old), {})
+            old = old or {}
             changes = {k: v for k, v in fields.items() if (old.get(k) or None) != (v or None)}
             if not changes:
                 return False
-            db["roadmap_items"].upsert(
-                {
-                    "scope_id": scope_id,
-                    "item_id": item_id,
-                    **changes,
-                    "updated_by": who,
-                    "updated_at": now(),
-                },
-                pk=("scope_id", "item_id"),
+            stamp = now()
+            row = {**changes, "updated_by": who, "updated_at": stamp}
+            columns = ["scope_id", "item_id", *row]  # only the fields given: the rest stay
+            self.db.conn.execute(
+                f"insert into roadmap_items ({', '.join(columns)})"
+                f" values ({', '.join('?' * len(columns))})"
+                " on conflict (scope_id, item_id) do update set "
+                + ", ".join(f"{c} = excluded.{c}" for c in row),
+                [scope_id, item_id, *row.values()],
             )
-            for key, value in changes.items():
-                self._audit(
-                    who, "roadmap", "scope", scope_id, f"{item_id}.{key}", old.get(key), value
-                )
+            self._audit_fields(
+                who,
+                "roadmap",
+                "scope",
+                scope_id,
+                [(f"{item_id}.{k}", old.get(k), v) for k, v in changes.items()],
+                at=stamp,
+            )
         return True
 
     def save_roadmap_items(
@@ -1081,6 +1251,26 @@ def _answer_row(
     }
 
 
+_ANSWER_COLUMNS = (
+    "assessment_id",
+    "participant_id",
+    "question_id",
+    "value",
+    "confidence",
+    "evidence",
+    "notes",
+    "answered_by",
+    "answered_at",
+    "version",
+)
+_UPSERT_ANSWER = (
+    f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
+    f" values ({', '.join('?' * len(_ANSWER_COLUMNS))})"
+    " on conflict (assessment_id, participant_id, question_id) do update set "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ANSWER_COLUMNS[3:])
+)
+
+
 def _check_answer_text(question_id: str, answer: Answer) -> None:
     """Evidence and notes within :data:`groundwork.limits.MAX_TEXT`, or a StoreError."""
     for what, text in (("evidence", answer.evidence), ("notes", answer.notes)):
@@ -1112,6 +1302,7 @@ def release(path: str | Path) -> None:
     Refused while another connection has the file open (a running server mid-request).
     """
     path = Path(path)
+    let_go(path)
     conn = sqlite3.connect(path, timeout=5)
     try:
         conn.execute("PRAGMA journal_mode = DELETE")
