@@ -29,8 +29,8 @@ dimensions:
     title: Only
     targets: {live: 1}
     questions:
-      - {id: Q1, text: "One?", levels: {0: "no", 1: "yes"}, actions: {1: {action: do it, effort: 1}}}
-      - {id: Q2, text: "Two?", levels: {0: "no", 1: "yes"}, actions: {1: {action: do it, effort: 3}}}
+      - {id: Q1, text: "One?", levels: {0: "no",1: "yes"}, actions: {1: {action: do it, effort: 1}}}
+      - {id: Q2, text: "Two?", levels: {0: "no",1: "yes"}, actions: {1: {action: do it, effort: 3}}}
 """
 
 
