@@ -744,7 +744,9 @@ class Store:
 
     def rubric(self, sha256: str) -> Rubric:
         if sha256 not in _RUBRICS:
-            row = self.db["rubrics"].get(sha256)
+            row = self._row("select rubric_id, source from rubrics where sha256 = ?", [sha256])
+            if row is None:
+                raise NotFoundError(sha256)
             _RUBRICS[sha256] = parse_rubric(row["source"], f"stored rubric {row['rubric_id']}")
         return _RUBRICS[sha256]
 
