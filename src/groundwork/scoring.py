@@ -230,6 +230,24 @@ class Scorecard:
         }
 
 
+# The version of the scoring rules. A final round's summary is stored with the version
+# that computed it; raise this whenever a change to scoring could change a summary (a
+# score, the readiness, the verdict or its blockers), so stored summaries are recomputed.
+SCORING_VERSION = "1"
+
+
+def summarise(card: Scorecard) -> dict[str, Any]:
+    """What the portfolio and the history show of a round: verdict, blocker count,
+    readiness, overall score and each dimension's score (unrounded)."""
+    return {
+        "verdict": "ready" if card.verdict.passed else "not ready",
+        "blockers": len(card.verdict.blockers),
+        "readiness": card.readiness,
+        "score": card.score,
+        "dimensions": {d.id: d.score for d in card.dimensions},
+    }
+
+
 def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import re
 import sqlite3
@@ -27,7 +28,16 @@ from sqlite_utils.db import NotFoundError
 
 from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE, text_problem
 from groundwork.rubric import Rubric, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
+from groundwork.scoring import (
+    NA,
+    SCORING_VERSION,
+    UNKNOWN,
+    Answer,
+    carry_answers,
+    check_stage_and_tier,
+    score,
+    summarise,
+)
 
 DEFAULT_PATH = Path("data") / "groundwork.db"
 ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
@@ -323,6 +333,30 @@ def m003_answer_versions(db: Database) -> None:
     Answers stored before this migration start at version 1.
     """
     db["answers"].add_column("version", int, not_null_default=1)
+
+
+@migrations()
+def m004_round_summaries(db: Database) -> None:
+    """A final round's verdict, readiness, score, blocker count and dimension scores, so
+    the portfolio reads them instead of scoring every round again.
+
+    Rounds finalised before this migration get theirs the first time they are shown.
+    """
+    db["round_summaries"].create(
+        {
+            "assessment_id": int,
+            "scoring_version": str,
+            "verdict": str,
+            "blockers": int,
+            "readiness": float,
+            "score": float,
+            "dimensions": str,  # JSON: dimension id -> score
+            "computed_at": str,
+        },
+        pk="assessment_id",
+        not_null={"scoring_version", "verdict", "blockers", "dimensions", "computed_at"},
+        foreign_keys=[("assessment_id", "assessments", "id")],
+    )
 
 
 # ---------------------------------------------------------------------------------
@@ -912,6 +946,68 @@ class Store:
                 [stamp, stamp, assessment_id],
             )
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
+            self._save_summaries({assessment_id: self._summarise(current)}, stamp)
+
+    def _summarise(self, a: Assessment) -> dict[str, Any]:
+        """A round's summary, scored from the same answers the portfolio reads."""
+        answers = self.answers_for([a.id])[a.id]
+        return summarise(score(self.rubric(a.rubric_sha256), answers, a.stage, a.tier))
+
+    def summaries(self, assessment_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The stored summaries of final rounds computed by the current scoring version
+        (see :data:`groundwork.scoring.SCORING_VERSION`); others are left out."""
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(assessment_ids):
+            cursor = self.db.conn.execute(
+                "select s.assessment_id, s.verdict, s.blockers, s.readiness, s.score,"
+                " s.dimensions from round_summaries s join assessments a"
+                " on a.id = s.assessment_id and a.status = 'final'"
+                f" where s.scoring_version = ? and s.assessment_id in ({_marks(chunk)})",
+                [SCORING_VERSION, *chunk],
+            )
+            for aid, verdict, blockers, readiness, score_, dims in cursor:
+                out[aid] = {
+                    "verdict": verdict,
+                    "blockers": blockers,
+                    "readiness": readiness,
+                    "score": score_,
+                    "dimensions": json.loads(dims),
+                }
+        return out
+
+    def save_summaries(self, summaries: dict[int, dict[str, Any]]) -> bool:
+        """Store summaries computed on a read (rounds finalised before summaries were
+        kept, or by another scoring version). Best effort: False when the database cannot
+        take the write (read-only, full, busy), and the page shows what it computed."""
+        try:
+            with self.write():
+                self._save_summaries(summaries, now())
+        except (StorageError, sqlite3.OperationalError):
+            return False
+        return True
+
+    def _save_summaries(self, summaries: dict[int, dict[str, Any]], at: str) -> None:
+        self.db.conn.executemany(
+            "insert into round_summaries (assessment_id, scoring_version, verdict, blockers,"
+            " readiness, score, dimensions, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+            " on conflict (assessment_id) do update set scoring_version ="
+            " excluded.scoring_version, verdict = excluded.verdict, blockers ="
+            " excluded.blockers, readiness = excluded.readiness, score = excluded.score,"
+            " dimensions = excluded.dimensions, computed_at = excluded.computed_at",
+            [
+                (
+                    aid,
+                    SCORING_VERSION,
+                    s["verdict"],
+                    s["blockers"],
+                    s["readiness"],
+                    s["score"],
+                    json.dumps(s["dimensions"]),
+                    at,
+                )
+                for aid, s in summaries.items()
+            ],
+        )
 
     def participant(self, assessment_id: int, name: str = SELF) -> int:
         """The participant's id in a round, added on first use (looked up under the lock)."""
@@ -1213,6 +1309,15 @@ class Store:
         with self.write():
             for item_id, fields in edits.items():
                 self.save_roadmap_item(scope_id, item_id, who=who, **fields)
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join("?" * len(ids))
 
 
 def _scope(row: dict) -> Scope:
