@@ -1119,25 +1119,21 @@ class Store:
             raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
         with self.write():
             conn = self.db.conn
-            current = self._row(
-                "select status, rubric_sha256 from assessments where id = ?", [assessment_id]
-            )
-            if current is None:
+            old = self._answer_in_round(assessment_id, question_id, participant_id)
+            if old is None:
                 raise StoreError(f"no assessment with id {assessment_id}")
-            if current["status"] == "final":
+            status, sha, pid = old.pop("_status"), old.pop("_rubric"), old.pop("_pid")
+            if status == "final":
                 raise StoreError("this round is final: start a new round to change its answers")
-            rubric = self.rubric(current["rubric_sha256"])
+            rubric = self.rubric(sha)
             try:
                 rubric.question(question_id)
             except KeyError:
                 raise StoreError(f"unknown question id '{question_id}'") from None
-            old = self._answer_with_participant(assessment_id, question_id, participant_id)
-            if old is None:  # no such participant yet: the self-assessment is added on use
+            if pid is None:  # no such participant yet: the self-assessment is added on use
                 pid = participant_id or self.participant(assessment_id)
-            else:
-                pid = old.pop("pid")
-                if old["value"] is None:  # the participant has not answered this question
-                    old = None
+            if old["value"] is None:  # the participant has not answered this question
+                old = None
             if old is None and "value" not in changes:
                 raise StoreError(
                     f"{question_id}: choose an answer before adding confidence, evidence or notes"
@@ -1179,20 +1175,23 @@ class Store:
             )
         return _stored(row), True
 
-    def _answer_with_participant(
+    def _answer_in_round(
         self, assessment_id: int, question_id: str, participant_id: int | None
     ) -> dict | None:
-        """The participant's id (``pid``) with their stored answer's columns (all None when
-        not answered), in one query; None when there is no such participant."""
+        """In one query: the round's status (``_status``) and rubric (``_rubric``), the
+        participant's id (``_pid``, None when there is no such participant) and their
+        stored answer's columns (all None when not answered); None when there is no round.
+        """
         if participant_id is None:
-            where, args = "p.assessment_id = ? and p.name = ?", [assessment_id, SELF]
+            joined, args = "p.assessment_id = r.id and p.name = ?", [SELF]
         else:
-            where, args = "p.id = ?", [participant_id]
+            joined, args = "p.id = ?", [participant_id]
         return self._row(
-            "select p.id as pid, a.* from participants p left join answers a"
-            " on a.assessment_id = ? and a.participant_id = p.id and a.question_id = ?"
-            f" where {where}",
-            [assessment_id, question_id, *args],
+            "select r.status as _status, r.rubric_sha256 as _rubric, p.id as _pid, a.*"
+            f" from assessments r left join participants p on {joined}"
+            " left join answers a on a.assessment_id = r.id and a.participant_id = p.id"
+            " and a.question_id = ? where r.id = ?",
+            [*args, question_id, assessment_id],
         )
 
     def _answer_at(self, assessment_id: int, participant_id: int, question_id: str) -> dict | None:
