@@ -527,8 +527,8 @@ class _Bounds:
 
 
 class _BoundedLoader(_Bounds, yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader within the bounds: the reference reader, whose
-    messages (with their lines) are the ones users see."""
+    """PyYAML's pure-Python safe loader within the bounds: the reference reader, which
+    decides what is a valid rubric and whose messages (with their lines) users see."""
 
 
 if getattr(yaml, "__with_libyaml__", False):
@@ -536,8 +536,8 @@ if getattr(yaml, "__with_libyaml__", False):
 
     class _FastLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
         """libyaml's C scanner and parser under the same Python composer and bounds: the
-        same nodes, with the same lines, several times faster. Only ever used for a first
-        try: anything it cannot read is read again by :class:`_BoundedLoader`."""
+        same nodes, with the same lines, several times faster. Only a first try on texts
+        accepted before: anything it cannot read is read again by :class:`_BoundedLoader`."""
 
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
@@ -593,33 +593,42 @@ def load_yaml(text: str) -> Any:
     return _compose(text)[1]
 
 
-_PARSED: dict[str, Rubric] = {}  # sha256 of the text -> the rubric; a hash names one text
+# sha256 of a text -> (its rubric, read by the reference reader); a hash names one text
+_PARSED: dict[str, tuple[Rubric, bool]] = {}
 _PARSED_AT_MOST = 64
 
 
-def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
+def parse_rubric(text: str, file: str = "<rubric>", *, validated: bool = False) -> Rubric:
     """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem.
 
     A text is parsed once per process (keyed by its sha256; a Rubric is immutable): the
     default rubric read from disk and the same text stored with a round are one parse.
+    ``validated`` says the text was accepted before (a rubric stored with a round): it is
+    then read with libyaml first, which is several times faster. libyaml accepts a few
+    texts the pure-Python reader refuses (a ``?`` inside a plain scalar in a flow
+    mapping), so a text not known to be valid is always read by the pure-Python reader.
     """
     try:
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     except (UnicodeEncodeError, AttributeError):
         sha = None
     if sha is not None and sha in _PARSED:
-        return _PARSED[sha]
-    rubric = _parse_fast(text) or _parse(text, file)
+        rubric, by_reference = _PARSED[sha]
+        if validated or by_reference:
+            return rubric
+    fast = _parse_fast(text) if validated else None
+    rubric = fast or _parse(text, file)
     if sha is not None:
         if len(_PARSED) >= _PARSED_AT_MOST:
             _PARSED.clear()
-        _PARSED[sha] = rubric
+        _PARSED[sha] = (rubric, fast is None)
     return rubric
 
 
 def _parse_fast(text: str) -> Rubric | None:
     """The rubric when the C reader finds nothing wrong at all, else None: every problem,
-    and so every message, comes from :func:`_parse` and the pure-Python reader."""
+    and so every message, comes from :func:`_parse` and the pure-Python reader. For texts
+    accepted before only (see :func:`parse_rubric`)."""
     if _FastLoader is None or not isinstance(text, str) or len(text) > MAX_RUBRIC_BYTES:
         return None
     if _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):

@@ -781,7 +781,10 @@ class Store:
             row = self._row("select rubric_id, source from rubrics where sha256 = ?", [sha256])
             if row is None:
                 raise NotFoundError(sha256)
-            _RUBRICS[sha256] = parse_rubric(row["source"], f"stored rubric {row['rubric_id']}")
+            # stored only once parsed and validated: libyaml may read it (see parse_rubric)
+            _RUBRICS[sha256] = parse_rubric(
+                row["source"], f"stored rubric {row['rubric_id']}", validated=True
+            )
         return _RUBRICS[sha256]
 
     def rubrics(self) -> list[dict]:
