@@ -123,3 +123,12 @@ def run_cli(capsys):
         return code, out, err
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _let_go_of_databases():
+    """Each test's databases are closed when it ends: no idle connection outlives it."""
+    yield
+    from groundwork.store import let_go
+
+    let_go()

@@ -320,3 +320,64 @@ def test_a_rubric_that_validates_never_crashes_what_follows(text, data):
         build_roadmap(rubric, answers, stage, tier, start=dt.date(2027, 1, 4))
     if data.draw(st.integers(0, 9), label="also the questionnaire") == 0:
         excel.questionnaire_workbook(rubric)
+
+
+# ---------------------------------------------------------------------------------
+# libyaml reads stored rubrics faster, and reads them as the reference reader does
+# ---------------------------------------------------------------------------------
+
+
+def _both(text: str):
+    """libyaml reads a text the reference accepts as the same rubric (or declines it)."""
+    from groundwork.rubric import _parse, _parse_fast
+
+    fast = _parse_fast(text)
+    try:
+        reference = _parse(text, "<rubric>")
+    except RubricError:
+        return None  # libyaml may accept it: it is only used for texts accepted before
+    if fast is not None:
+        assert fast == reference and fast.model_dump() == reference.model_dump()
+    return reference
+
+
+def test_libyaml_is_not_the_judge_of_a_new_text():
+    """libyaml reads ``{1: a?b}``; the reference reader refuses it, and so does Groundwork."""
+    text = (DATA / "tiny.yaml").read_text(encoding="utf-8")
+    damaged = text.replace("1: a little,", "1: a littl?e,", 1)
+    assert damaged != text
+    with pytest.raises(RubricError, match="YAML syntax error"):
+        parse_rubric(damaged)
+    assert parse_rubric(text, validated=True) == parse_rubric(text)
+
+
+@PROPERTY
+@given(text=rubric_texts())
+def test_libyaml_agrees_with_the_reference_on_generated_rubrics(text):
+    _both(text)
+
+
+@PROPERTY
+@given(
+    base=st.sampled_from(VALID),
+    where=st.floats(0, 1),
+    junk=st.text(
+        alphabet=st.sampled_from(list(": -?[]{}#&*!|>'\"%@`,\t\r\n\\x\u00a0\u2028\x85\ufeff")),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_libyaml_agrees_with_the_reference_on_damaged_rubrics(base, where, junk):
+    text = base.read_text(encoding="utf-8")
+    at = int(where * len(text))
+    _both(text[:at] + junk + text[at:])
+
+
+def test_a_rubric_text_is_parsed_once_per_process(monkeypatch):
+    from groundwork import rubric as rubric_module
+
+    text = VALID[0].read_text(encoding="utf-8")
+    first = parse_rubric(text, "one name")
+    monkeypatch.setattr(rubric_module, "_parse_fast", lambda *a: pytest.fail("parsed again"))
+    monkeypatch.setattr(rubric_module, "_parse", lambda *a: pytest.fail("parsed again"))
+    assert parse_rubric(text, "another name") is first

@@ -1,5 +1,5 @@
 """Starting fast: the quick commands load no heavy library, `serve` hands over to
-Streamlit in its own process, and the rubric is read by libyaml with the same result."""
+Streamlit in the same process, and the database check is cheap."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from groundwork import cli, roadmap, rubric, store
-from groundwork.rubric import DEFAULT_RUBRIC
+from groundwork import cli, roadmap, store
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ["pandas", "numpy", "sqlite_utils", "openpyxl", "streamlit", "plotly", "pyarrow"]
@@ -113,29 +111,3 @@ def test_serve_uses_the_database_it_seeded_wherever_it_was_started(monkeypatch, 
     assert cli.main(["serve"]) == 0
     assert (tmp_path / "data" / "groundwork.db").is_file()
     assert os.environ["GROUNDWORK_DB"] == str(tmp_path / "data" / "groundwork.db")
-
-
-def _marks(node):
-    yield node.tag, node.start_mark.line, node.start_mark.column, node.end_mark.line
-    for child in node.value if isinstance(node.value, list) else []:
-        for part in child if isinstance(child, tuple) else (child,):
-            yield from _marks(part)
-
-
-@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
-def test_libyaml_reads_the_rubric_exactly_as_the_python_loader(monkeypatch):
-    text = Path(DEFAULT_RUBRIC).read_text(encoding="utf-8")
-    fast_node, fast_data = rubric._compose(text)
-    monkeypatch.setattr(rubric, "_FastBoundedLoader", None)
-    node, data = rubric._compose(text)
-    assert fast_data == data
-    assert list(_marks(fast_node)) == list(_marks(node))
-
-
-@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML without libyaml")
-def test_libyaml_keeps_the_limits():
-    with pytest.raises(yaml.composer.ComposerError, match="anchors and aliases"):
-        rubric._FastBoundedLoader("a: &x 1\nb: *x\n").get_single_node()
-    deep = "a: " + "[" * (rubric.MAX_YAML_DEPTH + 5) + "]" * (rubric.MAX_YAML_DEPTH + 5)
-    with pytest.raises(yaml.composer.ComposerError, match="nested more than"):
-        rubric._FastBoundedLoader(deep).get_single_node()

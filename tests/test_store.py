@@ -429,3 +429,135 @@ def test_a_read_only_database_is_one_plain_sentence(store, round_id):
     store.db.execute("PRAGMA query_only = ON")  # what a read-only file does to every write
     with pytest.raises(StorageError, match="is read-only"):
         store.save_answer(round_id, "MON-1", Answer(2))
+
+
+# ---------------------------------------------------------------------------------
+# The hot path: few plain statements, and the write-ahead log left in place
+# ---------------------------------------------------------------------------------
+
+
+def _statements(path, action) -> list[str]:
+    with Store(path) as s:  # a fresh connection, as on every page rerun
+        seen: list[str] = []
+        s.db.conn.set_trace_callback(seen.append)
+        try:
+            action(s)
+        finally:
+            s.db.conn.set_trace_callback(None)
+    return seen
+
+
+def _no_introspection(statements: list[str]) -> None:
+    text = "\n".join(statements).lower()
+    assert "sqlite_master" not in text and "pragma" not in text, text
+    assert not any(s.lstrip().lower().startswith(("create", "drop")) for s in statements), text
+    assert "savepoint" not in text, text
+
+
+def test_an_answer_save_is_a_handful_of_plain_statements(store, round_id):
+    store.save_answer(round_id, "MON-1", Answer(2), who="ana")  # the first save
+    seen = _statements(store.path, lambda s: s.save_answer(round_id, "MON-1", Answer(3)))
+    assert len(seen) <= 6, "\n".join(seen)
+    assert seen[0] == "BEGIN IMMEDIATE" and seen[-1] == "COMMIT"
+    _no_introspection(seen)
+    assert store.answers(round_id)["MON-1"].value == 3
+    assert store.audit_log("assessment", round_id)[-1]["new_value"] == "3"
+
+    new = _statements(store.path, lambda s: s.save_answer(round_id, "MON-2", Answer(1)))
+    assert len(new) <= 6
+    _no_introspection(new)
+
+    def change(s):
+        record = s.answer_record(round_id, "MON-1")
+        s.change_answer(round_id, "MON-1", based_on=record.version, value=4, notes="why")
+
+    edit = _statements(store.path, change)
+    _no_introspection(edit)
+    audit = store.audit_log("assessment", round_id)[-2:]
+    assert [(a["field"], a["old_value"], a["new_value"]) for a in audit] == [
+        ("MON-1.value", "3", "4"),
+        ("MON-1.notes", "", "why"),
+    ]
+
+
+def test_the_other_hot_writes_need_no_schema_look_ups(store, round_id):
+    scope = store.assessment(round_id).scope_id
+    store.participant(round_id, "Ben")
+    _no_introspection(_statements(store.path, lambda s: s.participant(round_id, "Ben")))
+    _no_introspection(_statements(store.path, lambda s: s.participant(round_id, "Cleo")))
+    roadmap = _statements(
+        store.path, lambda s: s.save_roadmap_item(scope, "MON-1@3", owner="Ana", status="blocked")
+    )
+    _no_introspection(roadmap)
+    assert len(roadmap) <= 5
+    store.save_roadmap_item(scope, "MON-1@3", due="2027-01-31")
+    stored = store.roadmap_state(scope)["MON-1@3"]
+    assert (stored["owner"], stored["status"], stored["due"]) == ("Ana", "blocked", "2027-01-31")
+    _no_introspection(_statements(store.path, lambda s: s.assessment(round_id)))
+
+
+def test_closing_a_connection_leaves_the_write_ahead_log_in_place(tmp_path, rubric):
+    import os
+
+    from groundwork import store as store_module
+
+    path = tmp_path / "kept.db"
+    with open_store(path) as s:
+        org = s.create_organisation("Acme")
+    assert os.path.abspath(path) in store_module._KEEPERS
+    assert (tmp_path / "kept.db-wal").exists(), "the idle connection keeps the log"
+    with Store(path) as s:
+        assert s.organisations()[0]["id"] == org
+    store_module.let_go(path)
+    assert os.path.abspath(path) not in store_module._KEEPERS
+    assert not (tmp_path / "kept.db-wal").exists(), "the last close folds the log in"
+
+
+def test_a_replaced_file_is_not_held_open(tmp_path):
+    import os
+
+    from groundwork import demo
+    from groundwork import store as store_module
+
+    path = tmp_path / "groundwork.db"
+    with open_store(path) as s:
+        s.create_organisation("Acme")
+    demo.reset(path)  # the in-process idle connection does not block the swap
+    with Store(path) as s:
+        assert [o["name"] for o in s.organisations()] == [demo.ORGANISATION]
+    kept = store_module._KEEPERS[os.path.abspath(path)]
+    assert kept.file == (path.stat().st_dev, path.stat().st_ino)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+    # another process swaps the file: the next connection lets go of the old one
+    other = tmp_path / "other.db"
+    with open_store(other) as s:
+        s.create_organisation("Other")
+    store_module.let_go(other)
+    store_module.let_go(path)
+    with Store(path):
+        pass
+    os.replace(other, path)
+    with Store(path) as s:
+        assert [o["name"] for o in s.organisations()] == ["Other"]
+    assert store_module._KEEPERS[os.path.abspath(path)].file[1] == path.stat().st_ino
+
+
+def test_idle_connections_are_few_and_let_go_when_unused(tmp_path, monkeypatch):
+    from groundwork import store as store_module
+
+    for n in range(store_module.KEEP_AT_MOST + 3):
+        with open_store(tmp_path / f"{n}.db"):
+            pass
+    assert len(store_module._KEEPERS) == store_module.KEEP_AT_MOST
+    for kept in store_module._KEEPERS.values():
+        kept.used -= store_module.KEEP_IDLE_SECONDS + 1
+    monkeypatch.setattr(store_module, "KEEP_IDLE_SECONDS", 0.05)
+    store_module._REAPER = None
+    store_module._start_reaper()  # a reaper that wakes often enough for a test
+    import time
+
+    deadline = time.monotonic() + 5
+    while store_module._KEEPERS and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not store_module._KEEPERS

@@ -13,7 +13,7 @@ from pathlib import Path
 from groundwork.roadmap import build_roadmap
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer
-from groundwork.store import StorageError, Store, release
+from groundwork.store import StorageError, Store, let_go, release
 
 ORGANISATION = "Northwind Mutual"
 WHO = "demo"
@@ -204,10 +204,12 @@ def reset(path: str | Path) -> Path:
             store.migrate()
             seed(store)
             store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let_go(building)  # no connection may follow the file to its new name
         if path.exists():
             release(path)
         os.replace(building, path)
     finally:
+        let_go(building)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{building}{suffix}").unlink(missing_ok=True)
     return path

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
-from groundwork.scoring import Scorecard, answer_text, score
+from groundwork.scoring import Scorecard, answer_text, score, summarise
 from groundwork.store import Assessment, Store
 
 
@@ -68,10 +68,13 @@ def previous_round(store: Store, assessment: Assessment) -> Assessment | None:
 
 
 def portfolio(store: Store) -> list[dict]:
-    """One row per scope: where it stands and its latest round's verdict."""
+    """One row per scope: where it stands and its latest round's verdict.
+
+    A final round's verdict is read from its stored summary; drafts are scored live.
+    """
     latest = store.latest_assessments()
-    todo = [a.id for a in latest.values() if _final_key(store, a) not in _FINAL_SUMMARIES]
-    answers = store.answers_for(todo)
+    summaries = _final_summaries(store, list(latest.values()))
+    answers = store.answers_for([a.id for a in latest.values() if a.id not in summaries])
     rows = []
     for scope in store.scopes():
         a = latest.get(scope.id)
@@ -94,12 +97,20 @@ def portfolio(store: Store) -> list[dict]:
         }
         if a is not None:
             row.update(assessment_id=a.id, target=a.stage, date=a.date, status=a.status)
-            row.update(_summary(store, a, answers))
+            summary = summaries.get(a.id) or _summarise(store, a, answers[a.id])
+            row.update({k: summary[k] for k in ("verdict", "blockers", "readiness", "score")})
+            if not a.final:  # a draft says how far it has got
+                questions = store.rubric(a.rubric_sha256).questions
+                row.update(
+                    answered=sum(q.id in answers[a.id] for q in questions),
+                    questions=len(questions),
+                )
         rows.append(row)
     return rows
 
 
-# Final rounds never change, so their verdicts are computed once per process.
+# Final rounds never change: their summaries are kept in the database (see
+# Store.summaries) and, once read, in this process.
 _FINAL_SUMMARIES: dict[tuple, dict] = {}
 
 
@@ -107,43 +118,58 @@ def _final_key(store: Store, a: Assessment) -> tuple | None:
     return (str(store.path), a.id, a.finalised_at, a.rubric_sha256) if a.final else None
 
 
-def _summary(store: Store, a: Assessment, answers: dict[int, dict]) -> dict:
-    key = _final_key(store, a)
-    if key in _FINAL_SUMMARIES:
-        return _FINAL_SUMMARIES[key]
-    card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
-    summary = {
-        "answered": sum(q.id in answers[a.id] for q in card.rubric.questions),
-        "questions": len(card.rubric.questions),
-        "verdict": "ready" if card.verdict.passed else "not ready",
-        "blockers": len(card.verdict.blockers),
-        "readiness": card.readiness,
-        "score": card.score,
-    }
-    if key is not None:
-        if len(_FINAL_SUMMARIES) > 20_000:
-            _FINAL_SUMMARIES.clear()
-        _FINAL_SUMMARIES[key] = summary
-    return summary
+def _summarise(store: Store, a: Assessment, answers: dict) -> dict:
+    return summarise(score(store.rubric(a.rubric_sha256), answers, a.stage, a.tier))
+
+
+def _final_summaries(store: Store, rounds: list[Assessment]) -> dict[int, dict]:
+    """The summaries of the final rounds among ``rounds``: from this process, else from the
+    database; those missing or from another scoring version are computed and stored."""
+    found: dict[int, dict] = {}
+    wanted = []
+    for a in rounds:
+        key = _final_key(store, a)
+        if key is None:
+            continue
+        if key in _FINAL_SUMMARIES:
+            found[a.id] = _FINAL_SUMMARIES[key]
+        else:
+            wanted.append(a)
+    if not wanted:
+        return found
+    stored = store.summaries([a.id for a in wanted])
+    missing = [a for a in wanted if a.id not in stored]
+    if missing:
+        answers = store.answers_for([a.id for a in missing])
+        fresh = {a.id: _summarise(store, a, answers[a.id]) for a in missing}
+        store.save_summaries(fresh)
+        stored.update(fresh)
+    if len(_FINAL_SUMMARIES) + len(wanted) > 20_000:
+        _FINAL_SUMMARIES.clear()
+    for a in wanted:
+        _FINAL_SUMMARIES[_final_key(store, a)] = found[a.id] = stored[a.id]
+    return found
 
 
 def history(store: Store, scope_id: int) -> list[dict]:
-    """Every round of a scope with its dimension scores, oldest first (trends)."""
+    """Every round of a scope with its dimension scores, oldest first (trends). Final
+    rounds are read from their stored summaries; drafts are scored live."""
     rounds = store.assessments(scope_id)
-    answers = store.answers_for([a.id for a in rounds])
+    summaries = _final_summaries(store, rounds)
+    answers = store.answers_for([a.id for a in rounds if a.id not in summaries])
     out = []
     for a in rounds:
-        card = score(store.rubric(a.rubric_sha256), answers[a.id], a.stage, a.tier)
+        summary = summaries.get(a.id) or _summarise(store, a, answers[a.id])
         row = {
             "assessment_id": a.id,
             "label": a.label,
             "date": a.date,
             "status": a.status,
-            "overall": card.score,
-            "readiness": card.readiness,
-            "verdict": card.verdict.passed,
+            "overall": summary["score"],
+            "readiness": summary["readiness"],
+            "verdict": summary["verdict"] == "ready",
         }
-        row.update({d.id: d.score for d in card.dimensions})
+        row.update(summary["dimensions"])
         out.append(row)
     return out
 

@@ -29,6 +29,9 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import PydanticCustomError
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
 DEFAULT_RUBRIC = RUBRICS_DIR / "genai-production.yaml"
@@ -223,23 +226,30 @@ class Rubric(_Model):
     dimensions: list[Dimension] = Field(min_length=1)
 
     _source: str = PrivateAttr(default="")
-    _questions: dict[str, tuple[Question, Dimension]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
-        self._questions = {q.id: (q, d) for d in self.dimensions for q in d.questions}
+        # A rubric is immutable, so its look-ups are built once. They live in the instance
+        # dict, not in pydantic private attributes (every read of those is a slow path).
+        found = self.__dict__
+        found["_questions"] = {q.id: (q, d) for d in self.dimensions for q in d.questions}
+        found["_question_list"] = [q for d in self.dimensions for q in d.questions]
+        found["_levels"] = [s.level for s in self.scale]
+        found["_tiers"] = tiers = {}
+        for t in self.tiers:
+            tiers.setdefault(t.id, t)
 
     # -- the scale ---------------------------------------------------------------
     @property
     def levels(self) -> list[int]:
-        return [s.level for s in self.scale]
+        return list(self._levels)
 
     @property
     def min_level(self) -> int:
-        return min(self.levels)
+        return min(self._levels)
 
     @property
     def max_level(self) -> int:
-        return max(self.levels)
+        return max(self._levels)
 
     def label(self, level: int) -> str:
         return next((s.label for s in self.scale if s.level == level), str(level))
@@ -247,7 +257,17 @@ class Rubric(_Model):
     # -- lookups -----------------------------------------------------------------
     @property
     def questions(self) -> list[Question]:
-        return [q for d in self.dimensions for q in d.questions]
+        return list(self._question_list)
+
+    def has_question(self, question_id: object) -> bool:
+        try:
+            return question_id in self._questions
+        except TypeError:  # unhashable: no question has it as id
+            return False
+
+    def has_level(self, level: object) -> bool:
+        """Whether ``level`` is a level of the scale (as ``level in rubric.levels``)."""
+        return level in self._levels
 
     def question(self, question_id: str) -> Question:
         return self._questions[question_id][0]
@@ -276,10 +296,10 @@ class Rubric(_Model):
         raise KeyError(stage_id)
 
     def tier(self, tier_id: str) -> Tier:
-        for t in self.tiers:
-            if t.id == tier_id:
-                return t
-        raise KeyError(tier_id)
+        try:
+            return self._tiers[tier_id]
+        except (KeyError, TypeError):
+            raise KeyError(tier_id) from None
 
     def tier_chain(self, tier_id: str) -> list[str]:
         """The tier and every tier it includes, directly or through others, in order."""
@@ -479,16 +499,14 @@ def _bad_scalar_line(node: yaml.Node | None) -> int:
     return 1
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (an alias bomb of a few hundred
-    bytes would otherwise expand to billions of nodes), nesting deeper than
-    :data:`MAX_YAML_DEPTH` (the composer recurses) and more than :data:`MAX_YAML_NODES`
-    nodes (each costs memory long before validation could refuse it)."""
+class _Bounds:
+    """Refuses anchors and aliases (an alias bomb of a few hundred bytes would otherwise
+    expand to billions of nodes), nesting deeper than :data:`MAX_YAML_DEPTH` (the
+    composer recurses) and more than :data:`MAX_YAML_NODES` nodes (each costs memory long
+    before validation could refuse it)."""
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
+    _depth = 0
+    _nodes = 0
 
     def _refuse(self, message: str) -> None:
         raise yaml.composer.ComposerError(None, None, message, self.peek_event().start_mark)
@@ -503,45 +521,35 @@ class _BoundedLoader(yaml.SafeLoader):
         if self._depth > MAX_YAML_DEPTH:
             self._refuse(f"values are nested more than {MAX_YAML_DEPTH} levels deep")
         try:
-            return yaml.composer.Composer.compose_node(self, parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self._depth -= 1
 
 
-if yaml.__with_libyaml__:
+class _BoundedLoader(_Bounds, yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader within the bounds: the reference reader, which
+    decides what is a valid rubric and whose messages (with their lines) users see."""
 
-    class _FastBoundedLoader(
-        yaml.cyaml.CParser,  # libyaml's scanner and parser: the bulk of the work, in C
-        yaml.composer.Composer,
-        yaml.constructor.SafeConstructor,
-        yaml.resolver.Resolver,
-    ):
-        """:class:`_BoundedLoader` with libyaml underneath: the same limits, checked in
-        the same Python composer, over events parsed in C (several times faster on a
-        rubric). Used for documents that load cleanly; any error is reproduced by the
-        pure-Python loader, so messages and lines never depend on libyaml."""
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser
+
+    class _FastLoader(_Bounds, Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """libyaml's C scanner and parser under the same Python composer and bounds: the
+        same nodes, with the same lines, several times faster. Only a first try on texts
+        accepted before: anything it cannot read is read again by :class:`_BoundedLoader`."""
 
         def __init__(self, stream: str):
-            yaml.cyaml.CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-            self._depth = 0
-            self._nodes = 0
-
-        # CParser's own composer (in C) would skip the limits: use the Python one.
-        get_single_node = yaml.composer.Composer.get_single_node
-        compose_document = yaml.composer.Composer.compose_document
-        compose_scalar_node = yaml.composer.Composer.compose_scalar_node
-        compose_sequence_node = yaml.composer.Composer.compose_sequence_node
-        compose_mapping_node = yaml.composer.Composer.compose_mapping_node
-        _refuse = _BoundedLoader._refuse
-
-        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-            return _BoundedLoader.compose_node(self, parent, index)  # type: ignore[arg-type]
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            Composer.__init__(self)
 
 else:  # pragma: no cover - PyYAML built without libyaml
-    _FastBoundedLoader = None
+    _FastLoader = None  # type: ignore[assignment,misc]
+
+# What the pure-Python reader refuses or reads its own way: such texts take the slow path.
+_NOT_FOR_FAST = re.compile("[\t\x85\u2028\u2029\ufeff]")
 
 
 class InputError(ValueError):
@@ -556,15 +564,6 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree and the data of one YAML document, within the limits above."""
     if len(text) > MAX_RUBRIC_BYTES:
         raise InputError(1, f"the file is larger than {MAX_RUBRIC_BYTES:,} characters")
-    if _FastBoundedLoader is not None:
-        fast = _FastBoundedLoader(text)
-        try:
-            node = fast.get_single_node()
-            return node, (fast.construct_document(node) if node is not None else None)
-        except Exception:  # noqa: BLE001 - reproduced, and explained, just below
-            pass  # the pure-Python loader names the problem and its line
-        finally:
-            fast.dispose()
     loader, node = None, None
     try:
         loader = _BoundedLoader(text)
@@ -594,8 +593,69 @@ def load_yaml(text: str) -> Any:
     return _compose(text)[1]
 
 
-def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
-    """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem."""
+# sha256 of a text -> (its rubric, read by the reference reader); a hash names one text
+_PARSED: dict[str, tuple[Rubric, bool]] = {}
+_PARSED_AT_MOST = 64
+
+
+def parse_rubric(text: str, file: str = "<rubric>", *, validated: bool = False) -> Rubric:
+    """Parse and validate rubric YAML; raise :class:`RubricError` listing every problem.
+
+    A text is parsed once per process (keyed by its sha256; a Rubric is immutable): the
+    default rubric read from disk and the same text stored with a round are one parse.
+    ``validated`` says the text was accepted before (a rubric stored with a round): it is
+    then read with libyaml first, which is several times faster. libyaml accepts a few
+    texts the pure-Python reader refuses (a ``?`` inside a plain scalar in a flow
+    mapping), so a text not known to be valid is always read by the pure-Python reader.
+    """
+    try:
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except (UnicodeEncodeError, AttributeError):
+        sha = None
+    if sha is not None and sha in _PARSED:
+        rubric, by_reference = _PARSED[sha]
+        if validated or by_reference:
+            return rubric
+    fast = _parse_fast(text) if validated else None
+    rubric = fast or _parse(text, file)
+    if sha is not None:
+        if len(_PARSED) >= _PARSED_AT_MOST:
+            _PARSED.clear()
+        _PARSED[sha] = (rubric, fast is None)
+    return rubric
+
+
+def _parse_fast(text: str) -> Rubric | None:
+    """The rubric when the C reader finds nothing wrong at all, else None: every problem,
+    and so every message, comes from :func:`_parse` and the pure-Python reader. For texts
+    accepted before only (see :func:`parse_rubric`)."""
+    if _FastLoader is None or not isinstance(text, str) or len(text) > MAX_RUBRIC_BYTES:
+        return None
+    if _NOT_FOR_FAST.search(text) or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = None
+    try:
+        loader = _FastLoader(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except Exception:  # noqa: BLE001 - any trouble: the reference reader says what it is
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if not isinstance(data, dict) or next(_duplicate_keys(node), None) is not None:
+        return None
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError:
+        return None
+    if next(iter(_semantic_problems(data)), None) is not None:
+        return None
+    rubric._source = text
+    return rubric
+
+
+def _parse(text: str, file: str) -> Rubric:
     try:
         node, data = _compose(text)
     except InputError as exc:

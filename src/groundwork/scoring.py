@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from groundwork.rubric import Rubric
+from groundwork.rubric import Dimension, Question, Rubric, Tier
 
 NA = "na"
 UNKNOWN = "unknown"
@@ -230,6 +230,24 @@ class Scorecard:
         }
 
 
+# The version of the scoring rules. A final round's summary is stored with the version
+# that computed it; raise this whenever a change to scoring could change a summary (a
+# score, the readiness, the verdict or its blockers), so stored summaries are recomputed.
+SCORING_VERSION = "1"
+
+
+def summarise(card: Scorecard) -> dict[str, Any]:
+    """What the portfolio and the history show of a round: verdict, blocker count,
+    readiness, overall score and each dimension's score (unrounded)."""
+    return {
+        "verdict": "ready" if card.verdict.passed else "not ready",
+        "blockers": len(card.verdict.blockers),
+        "readiness": card.readiness,
+        "score": card.score,
+        "dimensions": {d.id: d.score for d in card.dimensions},
+    }
+
+
 def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
@@ -307,25 +325,41 @@ def question_targets(rubric: Rubric, stage: str, tier: str) -> dict[str, int]:
 
 
 def _target(rubric: Rubric, question_id: str, stage: str, tier: str, floor: int | None) -> int:
-    question = rubric.question(question_id)
-    dimension = rubric.dimension_of(question_id)
+    return _target_of(
+        rubric.question(question_id),
+        rubric.dimension_of(question_id),
+        stage,
+        rubric.tier(tier),
+        (rubric.min_level, rubric.max_level),
+        floor,
+    )
+
+
+def _target_of(
+    question: Question,
+    dimension: Dimension,
+    stage: str,
+    risk: Tier,
+    bounds: tuple[int, int],
+    floor: int | None,
+) -> int:
+    """A question's target, from the question, its dimension, the tier and the scale's
+    (lowest, highest) level: no look-ups, so scoring a whole round reads each once."""
     base = question.targets.get(stage, dimension.targets[stage])
-    risk = rubric.tier(tier)
     if risk.dimensions is None or dimension.id in risk.dimensions:
         base += risk.uplift
-    return max(min(base, rubric.max_level), floor or rubric.min_level)
+    return max(min(base, bounds[1]), floor or bounds[0])
 
 
 def validate_answers(rubric: Rubric, answers: Mapping[str, AnswerLike]) -> list[str]:
     """Every problem with a set of answers: unknown ids and values off the scale."""
     problems = []
-    known = {q.id for q in rubric.questions}
     for qid, raw in answers.items():
         value = as_answer(raw).value
-        if qid not in known:
+        if not rubric.has_question(qid):
             problems.append(f"unknown question id '{qid}'")
         elif isinstance(value, bool) or not (
-            value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)
+            value in (NA, UNKNOWN) or (isinstance(value, int) and rubric.has_level(value))
         ):
             problems.append(
                 f"{qid}: answer {value!r} is not a level on the scale "
@@ -342,6 +376,7 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
         raise ValueError("; ".join(problems))
     given = {qid: as_answer(a) for qid, a in answers.items()}
     q_floors, d_floors = gate_floors(rubric, stage, tier)
+    risk, bounds = rubric.tier(tier), (rubric.min_level, rubric.max_level)
 
     questions: list[QuestionScore] = []
     dimensions: list[DimensionScore] = []
@@ -352,7 +387,7 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
             value = answer.value if answer else None
             level = answer.level if answer else None
             floor = q_floors[q.id].level if q.id in q_floors else None
-            target = _target(rubric, q.id, stage, tier, floor)
+            target = _target_of(q, dim, stage, risk, bounds, floor)
             weight = q.weight * dim.weight
             gap = max(0, target - level) if level is not None else None
             qs.append(
@@ -368,9 +403,10 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
                     floor=floor,
                 )
             )
-        answered = [(s, rubric.question(s.id).weight) for s in qs if s.level is not None]
+        weighed = list(zip(qs, (q.weight for q in dim.questions), strict=True))
+        answered = [(s, w) for s, w in weighed if s.level is not None]
         dim_score = _weighted_mean([(s.level, w) for s, w in answered])  # type: ignore[misc]
-        basis = answered or [(s, rubric.question(s.id).weight) for s in qs]
+        basis = answered or weighed
         dim_target = _weighted_mean([(s.target, w) for s, w in basis]) or 0.0
         dimensions.append(
             DimensionScore(

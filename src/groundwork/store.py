@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import re
 import sqlite3
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +28,16 @@ from sqlite_utils.db import NotFoundError
 
 from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE, text_problem
 from groundwork.rubric import Rubric, parse_rubric
-from groundwork.scoring import NA, UNKNOWN, Answer, carry_answers, check_stage_and_tier
+from groundwork.scoring import (
+    NA,
+    SCORING_VERSION,
+    UNKNOWN,
+    Answer,
+    carry_answers,
+    check_stage_and_tier,
+    score,
+    summarise,
+)
 
 DEFAULT_PATH = Path("data") / "groundwork.db"
 ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
@@ -35,6 +46,101 @@ SELF = "Self-assessment"
 
 _WRITE_LOCK = threading.RLock()
 migrations = Migrations("groundwork")
+
+
+# ---------------------------------------------------------------------------------
+# One idle connection per database file
+# ---------------------------------------------------------------------------------
+# When the last connection to a WAL database closes, SQLite checkpoints the log into the
+# file and deletes it: a flush on every unit of work of a quiet server. One idle
+# connection per file and process (it holds no transaction, so it blocks no checkpoint)
+# keeps the log in place. It is let go after a while without use, when its file has been
+# replaced (another inode at the path), and by :func:`release` before a file is swapped.
+
+KEEP_IDLE_SECONDS = 10.0  # a quiet process lets go, so `groundwork demo` can swap the file
+KEEP_AT_MOST = 4  # files a process keeps open at once (tests use many throwaway files)
+
+
+@dataclass
+class _Keeper:
+    conn: sqlite3.Connection
+    file: tuple[int, int]  # (device, inode) of the file it holds
+    used: float
+
+
+_KEEPERS: dict[str, _Keeper] = {}
+_KEEPERS_LOCK = threading.Lock()
+_REAPER: threading.Thread | None = None
+
+
+def _file_id(key: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(key)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _keep_open(path: Path) -> None:
+    """Open (or refresh) this process's idle connection to a WAL database file."""
+    key = os.path.abspath(path)
+    ident = _file_id(key)
+    with _KEEPERS_LOCK:
+        kept = _KEEPERS.get(key)
+        if kept is not None and kept.file == ident:
+            kept.used = time.monotonic()
+            return
+        if kept is not None:  # the file was replaced: let go of the old one
+            _KEEPERS.pop(key).conn.close()
+        if ident is None:
+            return
+        try:
+            conn = sqlite3.connect(key, timeout=1, check_same_thread=False)
+            # attach to the WAL index, then hold nothing: a read, no open transaction
+            wal = conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        except sqlite3.Error:
+            return
+        if not wal or _file_id(key) != ident:
+            conn.close()
+            return
+        while len(_KEEPERS) >= KEEP_AT_MOST:
+            oldest = min(_KEEPERS, key=lambda k: _KEEPERS[k].used)
+            _KEEPERS.pop(oldest).conn.close()
+        _KEEPERS[key] = _Keeper(conn, ident, time.monotonic())
+        _start_reaper()
+
+
+def _start_reaper() -> None:
+    global _REAPER
+    if _REAPER is None or not _REAPER.is_alive():
+        _REAPER = threading.Thread(target=_reap, name="groundwork-keeper", daemon=True)
+        _REAPER.start()
+
+
+def _reap() -> None:
+    while True:
+        time.sleep(KEEP_IDLE_SECONDS / 2)
+        cutoff = time.monotonic() - KEEP_IDLE_SECONDS
+        with _KEEPERS_LOCK:
+            for key in [k for k, kept in _KEEPERS.items() if kept.used < cutoff]:
+                _KEEPERS.pop(key).conn.close()
+
+
+def _touch(path: Path) -> None:
+    kept = _KEEPERS.get(os.path.abspath(path))
+    if kept is not None:
+        kept.used = time.monotonic()
+
+
+def let_go(path: str | Path | None = None) -> None:
+    """Close this process's idle connection to ``path`` (every file when None): before
+    the file is renamed, replaced or deleted."""
+    with _KEEPERS_LOCK:
+        keys = list(_KEEPERS) if path is None else [os.path.abspath(path)]
+        for key in keys:
+            kept = _KEEPERS.pop(key, None)
+            if kept is not None:
+                kept.conn.close()
 
 
 def database_path() -> Path:
@@ -240,6 +346,30 @@ def m004_roadmap_plans(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_round_summaries(db: Database) -> None:
+    """A final round's verdict, readiness, score, blocker count and dimension scores, so
+    the portfolio reads them instead of scoring every round again.
+
+    Rounds finalised before this migration get theirs the first time they are shown.
+    """
+    db["round_summaries"].create(
+        {
+            "assessment_id": int,
+            "scoring_version": str,
+            "verdict": str,
+            "blockers": int,
+            "readiness": float,
+            "score": float,
+            "dimensions": str,  # JSON: dimension id -> score
+            "computed_at": str,
+        },
+        pk="assessment_id",
+        not_null={"scoring_version", "verdict", "blockers", "dimensions", "computed_at"},
+        foreign_keys=[("assessment_id", "assessments", "id")],
+    )
+
+
 # ---------------------------------------------------------------------------------
 # Records
 # ---------------------------------------------------------------------------------
@@ -341,9 +471,11 @@ class Store:
                 conn.close()
                 raise
         self.db = Database(conn)
+        _keep_open(self.path)
 
     def close(self) -> None:
         self.db.close()
+        _touch(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -364,6 +496,7 @@ class Store:
             self.db.enable_wal()
             with self.write():
                 migrations.apply(self.db)
+        _keep_open(self.path)
 
     @property
     def is_empty(self) -> bool:
@@ -398,18 +531,38 @@ class Store:
         old: Any = None,
         new: Any = None,
     ) -> None:
-        self.db["audit_log"].insert(
-            {
-                "at": now(),
-                "who": who or "",
-                "action": action,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "field": field,
-                "old_value": None if old is None else str(old),
-                "new_value": None if new is None else str(new),
-            }
+        self._audit_fields(who, action, entity, entity_id, [(field, old, new)])
+
+    def _audit_fields(
+        self,
+        who: str,
+        action: str,
+        entity: str,
+        entity_id: Any,
+        changes: list[tuple[str | None, Any, Any]],
+        at: str | None = None,
+    ) -> None:
+        """One audit row per (field, old, new), in one prepared statement."""
+        if not changes:
+            return
+        at, who, entity_id = at or now(), who or "", str(entity_id)
+        args: list[Any] = []
+        for field, old, new in changes:
+            args += [at, who, action, entity, entity_id, field]
+            args += [None if old is None else str(old), None if new is None else str(new)]
+        self.db.conn.execute(
+            "insert into audit_log (at, who, action, entity, entity_id, field, old_value,"
+            " new_value) values " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(changes)),
+            args,
         )
+
+    def _row(self, sql: str, args: list | tuple = ()) -> dict | None:
+        """The first row of a plain prepared query as a dict, or None."""
+        cursor = self.db.conn.execute(sql, args)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
     def people(self) -> set[str]:
         """Everyone the audit log names: a database only the demo wrote names only it."""
@@ -636,8 +789,13 @@ class Store:
 
     def rubric(self, sha256: str) -> Rubric:
         if sha256 not in _RUBRICS:
-            row = self.db["rubrics"].get(sha256)
-            _RUBRICS[sha256] = parse_rubric(row["source"], f"stored rubric {row['rubric_id']}")
+            row = self._row("select rubric_id, source from rubrics where sha256 = ?", [sha256])
+            if row is None:
+                raise NotFoundError(sha256)
+            # stored only once parsed and validated: libyaml may read it (see parse_rubric)
+            _RUBRICS[sha256] = parse_rubric(
+                row["source"], f"stored rubric {row['rubric_id']}", validated=True
+            )
         return _RUBRICS[sha256]
 
     def rubrics(self) -> list[dict]:
@@ -740,10 +898,9 @@ class Store:
         return bool(self.db["assessments"].count_where("id = ?", [assessment_id]))
 
     def assessment(self, assessment_id: int) -> Assessment:
-        try:
-            row = self.db["assessments"].get(assessment_id)
-        except NotFoundError:
-            raise StoreError(f"no assessment with id {assessment_id}") from None
+        row = self._row("select * from assessments where id = ?", [assessment_id])
+        if row is None:
+            raise StoreError(f"no assessment with id {assessment_id}")
         return Assessment(**row)
 
     def assessments(self, scope_id: int | None = None) -> list[Assessment]:
@@ -792,40 +949,98 @@ class Store:
             db["assessments"].update(assessment_id, {**fields, "updated_at": now()})
 
     def finalise(self, assessment_id: int, who: str = "", at: str | None = None) -> None:
-        with self.write() as db:
+        with self.write():
             current = self.assessment(assessment_id)
             if current.final:
                 return
             stamp = at or now()
-            db["assessments"].update(
-                assessment_id, {"status": "final", "finalised_at": stamp, "updated_at": stamp}
+            self.db.conn.execute(
+                "update assessments set status = 'final', finalised_at = ?, updated_at = ?"
+                " where id = ?",
+                [stamp, stamp, assessment_id],
             )
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
+            self._save_summaries({assessment_id: self._summarise(current)}, stamp)
+
+    def _summarise(self, a: Assessment) -> dict[str, Any]:
+        """A round's summary, scored from the same answers the portfolio reads."""
+        answers = self.answers_for([a.id])[a.id]
+        return summarise(score(self.rubric(a.rubric_sha256), answers, a.stage, a.tier))
+
+    def summaries(self, assessment_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """The stored summaries of final rounds computed by the current scoring version
+        (see :data:`groundwork.scoring.SCORING_VERSION`); others are left out."""
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in _chunks(assessment_ids):
+            cursor = self.db.conn.execute(
+                "select s.assessment_id, s.verdict, s.blockers, s.readiness, s.score,"
+                " s.dimensions from round_summaries s join assessments a"
+                " on a.id = s.assessment_id and a.status = 'final'"
+                f" where s.scoring_version = ? and s.assessment_id in ({_marks(chunk)})",
+                [SCORING_VERSION, *chunk],
+            )
+            for aid, verdict, blockers, readiness, score_, dims in cursor:
+                out[aid] = {
+                    "verdict": verdict,
+                    "blockers": blockers,
+                    "readiness": readiness,
+                    "score": score_,
+                    "dimensions": json.loads(dims),
+                }
+        return out
+
+    def save_summaries(self, summaries: dict[int, dict[str, Any]]) -> bool:
+        """Store summaries computed on a read (rounds finalised before summaries were
+        kept, or by another scoring version). Best effort: False when the database cannot
+        take the write (read-only, full, busy), and the page shows what it computed."""
+        try:
+            with self.write():
+                self._save_summaries(summaries, now())
+        except (StorageError, sqlite3.OperationalError):
+            return False
+        return True
+
+    def _save_summaries(self, summaries: dict[int, dict[str, Any]], at: str) -> None:
+        self.db.conn.executemany(
+            "insert into round_summaries (assessment_id, scoring_version, verdict, blockers,"
+            " readiness, score, dimensions, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+            " on conflict (assessment_id) do update set scoring_version ="
+            " excluded.scoring_version, verdict = excluded.verdict, blockers ="
+            " excluded.blockers, readiness = excluded.readiness, score = excluded.score,"
+            " dimensions = excluded.dimensions, computed_at = excluded.computed_at",
+            [
+                (
+                    aid,
+                    SCORING_VERSION,
+                    s["verdict"],
+                    s["blockers"],
+                    s["readiness"],
+                    s["score"],
+                    json.dumps(s["dimensions"]),
+                    at,
+                )
+                for aid, s in summaries.items()
+            ],
+        )
 
     def participant(self, assessment_id: int, name: str = SELF) -> int:
         """The participant's id in a round, added on first use (looked up under the lock)."""
-        with self.write() as db:
-            rows = list(
-                db["participants"].rows_where(
-                    "assessment_id = ? and name = ?", [assessment_id, name]
-                )
-            )
-            if rows:
-                return rows[0]["id"]
+        with self.write():
+            conn = self.db.conn
+            found = conn.execute(
+                "select id from participants where assessment_id = ? and name = ?",
+                [assessment_id, name],
+            ).fetchone()
+            if found:
+                return found[0]
             if self.assessment(assessment_id).final:
                 raise StoreError("this round is final: no one can join it now")
-            return int(
-                db["participants"]
-                .insert(
-                    {
-                        "assessment_id": assessment_id,
-                        "name": name,
-                        "role": "participant",
-                        "created_at": now(),
-                    }
-                )
-                .last_pk
+            cursor = conn.execute(
+                "insert into participants (assessment_id, name, role, created_at)"
+                " values (?, ?, 'participant', ?)",
+                [assessment_id, name, now()],
             )
+            return int(cursor.lastrowid)
 
     # -- answers ------------------------------------------------------------------
     def save_answer(
@@ -862,12 +1077,9 @@ class Store:
 
         No version check: for callers that own the round (imports, the demo, scripts).
         """
-        with self.write():
-            before = self.answer_record(assessment_id, question_id, participant_id=participant_id)
-            after = self.change_answer(
-                assessment_id, question_id, who=who, participant_id=participant_id, **changes
-            )
-        return before is None or after.version != before.version
+        return self._change_answer(
+            assessment_id, question_id, who=who, participant_id=participant_id, **changes
+        )[1]
 
     def change_answer(
         self,
@@ -889,21 +1101,53 @@ class Store:
         happen in one transaction, so two people editing different fields of the same
         question at once both keep their change. Returns the answer as now stored.
         """
+        return self._change_answer(
+            assessment_id,
+            question_id,
+            based_on=based_on,
+            override=override,
+            who=who,
+            participant_id=participant_id,
+            **changes,
+        )[0]
+
+    def _change_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        based_on: int | None = None,
+        override: bool = False,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> tuple[StoredAnswer, bool]:
+        """:meth:`change_answer`, and whether anything was written.
+
+        Plain prepared statements only (the hot path of every page that edits answers):
+        the round, the participant with the stored answer, the upsert, the round's
+        ``updated_at`` and one audit statement, inside one ``BEGIN IMMEDIATE``.
+        """
         unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
         if unknown:
             raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
-        with self.write() as db:
-            current = self.assessment(assessment_id)
-            if current.final:
+        with self.write():
+            conn = self.db.conn
+            old = self._answer_in_round(assessment_id, question_id, participant_id)
+            if old is None:
+                raise StoreError(f"no assessment with id {assessment_id}")
+            status, sha, pid = old.pop("_status"), old.pop("_rubric"), old.pop("_pid")
+            if status == "final":
                 raise StoreError("this round is final: start a new round to change its answers")
-            rubric = self.rubric(current.rubric_sha256)
+            rubric = self.rubric(sha)
             try:
                 rubric.question(question_id)
             except KeyError:
                 raise StoreError(f"unknown question id '{question_id}'") from None
-            pid = participant_id or self.participant(assessment_id)
-            key = (assessment_id, pid, question_id)
-            old = self._answer_at(*key)
+            if pid is None:  # no such participant yet: the self-assessment is added on use
+                pid = participant_id or self.participant(assessment_id)
+            if old["value"] is None:  # the participant has not answered this question
+                old = None
             if old is None and "value" not in changes:
                 raise StoreError(
                     f"{question_id}: choose an answer before adding confidence, evidence or notes"
@@ -923,32 +1167,53 @@ class Store:
             row = _answer_row(assessment_id, pid, question_id, merged, who, now(), version + 1)
             fields = ("value", "confidence", "evidence", "notes")
             if old and all((old[f] or None) == (row[f] or None) for f in fields):
-                return _stored(old)  # already so: nothing to write, nothing to refuse
+                return _stored(old), False  # already so: nothing to write, nothing to refuse
             if based_on is not None and version > based_on:
                 raise AnswerConflict(question_id, _stored(old), changes)
-            db["answers"].upsert(row, pk=("assessment_id", "participant_id", "question_id"))
-            db["assessments"].update(assessment_id, {"updated_at": row["answered_at"]})
-            action = "override" if override else "answer"
-            for f in fields:
-                before = old[f] if old else None
-                if (before or None) != (row[f] or None):
-                    self._audit(
-                        who,
-                        action,
-                        "assessment",
-                        assessment_id,
-                        f"{question_id}.{f}",
-                        before,
-                        row[f],
-                    )
-        return _stored(row)
+            conn.execute(_UPSERT_ANSWER, [row[c] for c in _ANSWER_COLUMNS])
+            conn.execute(
+                "update assessments set updated_at = ? where id = ?",
+                [row["answered_at"], assessment_id],
+            )
+            self._audit_fields(
+                who,
+                "override" if override else "answer",
+                "assessment",
+                assessment_id,
+                [
+                    (f"{question_id}.{f}", old[f] if old else None, row[f])
+                    for f in fields
+                    if ((old[f] if old else None) or None) != (row[f] or None)
+                ],
+                at=row["answered_at"],
+            )
+        return _stored(row), True
+
+    def _answer_in_round(
+        self, assessment_id: int, question_id: str, participant_id: int | None
+    ) -> dict | None:
+        """In one query: the round's status (``_status``) and rubric (``_rubric``), the
+        participant's id (``_pid``, None when there is no such participant) and their
+        stored answer's columns (all None when not answered); None when there is no round.
+        """
+        if participant_id is None:
+            joined, args = "p.assessment_id = r.id and p.name = ?", [SELF]
+        else:
+            joined, args = "p.id = ?", [participant_id]
+        return self._row(
+            "select r.status as _status, r.rubric_sha256 as _rubric, p.id as _pid, a.*"
+            f" from assessments r left join participants p on {joined}"
+            " left join answers a on a.assessment_id = r.id and a.participant_id = p.id"
+            " and a.question_id = ? where r.id = ?",
+            [*args, question_id, assessment_id],
+        )
 
     def _answer_at(self, assessment_id: int, participant_id: int, question_id: str) -> dict | None:
-        rows = self.db["answers"].rows_where(
-            "assessment_id = ? and participant_id = ? and question_id = ?",
+        return self._row(
+            "select * from answers"
+            " where assessment_id = ? and participant_id = ? and question_id = ?",
             [assessment_id, participant_id, question_id],
         )
-        return next(iter(rows), None)
 
     def answer_record(
         self, assessment_id: int, question_id: str, *, participant_id: int | None = None
@@ -1055,28 +1320,33 @@ class Store:
                     fields[key] = dt.date.fromisoformat(str(fields[key])).isoformat()
                 except ValueError:
                     raise StoreError(f"{key} must be a date, YYYY-MM-DD") from None
-        with self.write() as db:
-            old = db["roadmap_items"].rows_where(
-                "scope_id = ? and item_id = ?", [scope_id, item_id]
+        with self.write():
+            old = self._row(
+                "select * from roadmap_items where scope_id = ? and item_id = ?",
+                [scope_id, item_id],
             )
-            old = next(iter(old), {})
+            old = old or {}
             changes = {k: v for k, v in fields.items() if (old.get(k) or None) != (v or None)}
             if not changes:
                 return False
-            db["roadmap_items"].upsert(
-                {
-                    "scope_id": scope_id,
-                    "item_id": item_id,
-                    **changes,
-                    "updated_by": who,
-                    "updated_at": now(),
-                },
-                pk=("scope_id", "item_id"),
+            stamp = now()
+            row = {**changes, "updated_by": who, "updated_at": stamp}
+            columns = ["scope_id", "item_id", *row]  # only the fields given: the rest stay
+            self.db.conn.execute(
+                f"insert into roadmap_items ({', '.join(columns)})"
+                f" values ({', '.join('?' * len(columns))})"
+                " on conflict (scope_id, item_id) do update set "
+                + ", ".join(f"{c} = excluded.{c}" for c in row),
+                [scope_id, item_id, *row.values()],
             )
-            for key, value in changes.items():
-                self._audit(
-                    who, "roadmap", "scope", scope_id, f"{item_id}.{key}", old.get(key), value
-                )
+            self._audit_fields(
+                who,
+                "roadmap",
+                "scope",
+                scope_id,
+                [(f"{item_id}.{k}", old.get(k), v) for k, v in changes.items()],
+                at=stamp,
+            )
         return True
 
     def save_roadmap_items(
@@ -1086,6 +1356,15 @@ class Store:
         with self.write():
             for item_id, fields in edits.items():
                 self.save_roadmap_item(scope_id, item_id, who=who, **fields)
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join("?" * len(ids))
 
 
 def _scope(row: dict) -> Scope:
@@ -1126,6 +1405,26 @@ def _answer_row(
     }
 
 
+_ANSWER_COLUMNS = (
+    "assessment_id",
+    "participant_id",
+    "question_id",
+    "value",
+    "confidence",
+    "evidence",
+    "notes",
+    "answered_by",
+    "answered_at",
+    "version",
+)
+_UPSERT_ANSWER = (
+    f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
+    f" values ({', '.join('?' * len(_ANSWER_COLUMNS))})"
+    " on conflict (assessment_id, participant_id, question_id) do update set "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ANSWER_COLUMNS[3:])
+)
+
+
 def _check_answer_text(question_id: str, answer: Answer) -> None:
     """Evidence and notes within :data:`groundwork.limits.MAX_TEXT`, or a StoreError."""
     for what, text in (("evidence", answer.evidence), ("notes", answer.notes)):
@@ -1157,6 +1456,7 @@ def release(path: str | Path) -> None:
     Refused while another connection has the file open (a running server mid-request).
     """
     path = Path(path)
+    let_go(path)
     conn = sqlite3.connect(path, timeout=5)
     try:
         conn.execute("PRAGMA journal_mode = DELETE")
