@@ -60,8 +60,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric  # noqa: E402
-from groundwork.scoring import Answer  # noqa: E402
-from groundwork.store import Store, open_store  # noqa: E402
+from groundwork.scoring import Answer, score, summarise  # noqa: E402
+from groundwork.store import Store, let_go, open_store  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 BUILDER_VERSION = 1  # bump when the synthetic data changes shape
@@ -814,6 +814,18 @@ def build_portfolio(path: Path, rubric: Rubric, systems: int, rounds: int) -> No
     _insert(conn, "answers", answers)
     _insert(conn, "audit_log", audit)
     conn.execute("COMMIT")
+    conn.close()
+    # a final round's summary is stored when it is finalised: the same here, in bulk
+    with open_store(path) as s:
+        final = [a for a in s.assessments() if a.final]
+        for i in range(0, len(final), 500):
+            chunk = final[i : i + 500]
+            given = s.answers_for([a.id for a in chunk])
+            s.save_summaries(
+                {a.id: summarise(score(rubric, given[a.id], a.stage, a.tier)) for a in chunk}
+            )
+    let_go(path)  # the store keeps an idle connection, which would hold the WAL open
+    conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
 

@@ -493,7 +493,7 @@ class Store:
         with _WRITE_LOCK, storage_errors(self.path):
             if not migrations.pending(self.db):
                 return
-            self.db.enable_wal()
+            _enable_wal(self.db)
             with self.write():
                 migrations.apply(self.db)
         _keep_open(self.path)
@@ -1469,6 +1469,19 @@ def release(path: str | Path) -> None:
         pass  # not a database at all: nothing to fold in
     finally:
         conn.close()
+
+
+def _enable_wal(db: Database, tries: int = 200) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without waiting, while another
+    process holds the file in the middle of the same switch, so try again for a while."""
+    for attempt in range(tries):
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 def open_store(path: str | Path | None = None, *, migrate: bool = True) -> Store:
