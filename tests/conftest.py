@@ -132,3 +132,22 @@ def _let_go_of_databases():
     from groundwork.store import let_go
 
     let_go()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo database, built once per run; tests get copies of it."""
+    from groundwork import demo
+
+    return demo.reset(tmp_path_factory.mktemp("demo") / "groundwork.db")
+
+
+@pytest.fixture
+def demo_store(demo_template, tmp_path):
+    """A store on a fresh copy of the demo database."""
+    from groundwork.store import open_store
+
+    path = tmp_path / "groundwork.db"
+    shutil.copy(demo_template, path)
+    with open_store(path) as s:
+        yield s

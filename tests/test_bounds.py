@@ -18,29 +18,21 @@ import zlib
 import pytest
 from openpyxl import load_workbook
 
-from groundwork import demo, interchange
+from groundwork import interchange
 from groundwork.answers import AnswersError, parse_answers
 from groundwork.excel import WorkbookError, preview_questionnaire, questionnaire_workbook
 from groundwork.excel import imports as xl
 from groundwork.limits import MAX_LOGO_SIDE, MAX_TEXT
 from groundwork.scoring import Answer
-from groundwork.store import StoreError, open_store
+from groundwork.store import StoreError
 
 SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    return demo.reset(tmp_path_factory.mktemp("demo") / "groundwork.db")
-
-
 @pytest.fixture
-def store(demo_template, tmp_path):
-    path = tmp_path / "groundwork.db"
-    path.write_bytes(demo_template.read_bytes())
-    with open_store(path) as s:
-        yield s
+def store(demo_store):
+    return demo_store
 
 
 def db_hash(store) -> str:

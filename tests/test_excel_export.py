@@ -4,7 +4,6 @@ panes, the hidden meta sheet, and no user text ever written as a formula."""
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 
 import pytest
@@ -22,17 +21,9 @@ INJECTIONS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tleadi
 SHEETS = ["Summary", "Dimensions", "Questions", "Roadmap", "History", "Rubric"]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    return demo.reset(tmp_path_factory.mktemp("demo") / "groundwork.db")
-
-
 @pytest.fixture
-def store(demo_template, tmp_path):
-    path = tmp_path / "groundwork.db"
-    shutil.copy(demo_template, path)
-    with open_store(path) as s:
-        yield s
+def store(demo_store):
+    return demo_store
 
 
 def _latest_with_history(store):
@@ -230,7 +221,6 @@ def test_the_summary_prints_on_one_page_with_both_charts(tmp_path):
     from openpyxl.utils import column_index_from_string, range_boundaries
 
     from groundwork.excel.export import CHART_CM, DEFAULT_ROW_POINTS
-    from groundwork.store import open_store
 
     db = tmp_path / "demo.db"
     demo.reset(db)

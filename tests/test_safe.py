@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from hostile import FORMULA_NOTES
 from openpyxl import Workbook, load_workbook
 
 from groundwork.safe import (
@@ -121,18 +122,9 @@ def test_a_control_character_anywhere_needs_marking():
     assert not needs_quote("a = b") and not needs_quote("3 + 4")
 
 
-HOSTILE_NOTES = [
-    "looks fine\r=1+1",
-    '\n=HYPERLINK("http://example.invalid/","x")',
-    "\t=1",
-    "@SUM(1)",
-    "=1+1",
-    "+1",
-    "-1+2",
-    "'=quoted already",
-    "two\r\nlines",
-    'say "=1"',
-]
+# every formula-shaped note but NUL (stripped, so it cannot read back exactly), and two
+# that only look like formulas
+HOSTILE_NOTES = [n for n in FORMULA_NOTES if "\x00" not in n] + ["two\r\nlines", 'say "=1"']
 
 
 def starts_formula(cell: str) -> bool:
