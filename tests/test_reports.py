@@ -157,7 +157,7 @@ def _estate(tmp_path):
 
 
 def _no_scoring(monkeypatch):
-    from groundwork import store as store_module
+    from groundwork.store import rounds as store_module
 
     def refuse(*args, **kwargs):
         raise AssertionError("a final round was scored again")
@@ -216,7 +216,7 @@ def test_drafts_are_still_scored_live(tmp_path, monkeypatch):
 
 
 def test_missing_or_outdated_summaries_are_computed_again_and_rewritten(tmp_path, monkeypatch):
-    from groundwork import store as store_module
+    from groundwork.store import rounds as store_module
 
     path, _, ids = _estate(tmp_path)
     with open_store(path) as s:

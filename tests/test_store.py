@@ -499,7 +499,7 @@ def test_the_other_hot_writes_need_no_schema_look_ups(store, round_id):
 def test_closing_a_connection_leaves_the_write_ahead_log_in_place(tmp_path, rubric):
     import os
 
-    from groundwork import store as store_module
+    from groundwork.store import connection as store_module
 
     path = tmp_path / "kept.db"
     with open_store(path) as s:
@@ -517,7 +517,7 @@ def test_a_replaced_file_is_not_held_open(tmp_path):
     import os
 
     from groundwork import demo
-    from groundwork import store as store_module
+    from groundwork.store import connection as store_module
 
     path = tmp_path / "groundwork.db"
     with open_store(path) as s:
@@ -544,7 +544,7 @@ def test_a_replaced_file_is_not_held_open(tmp_path):
 
 
 def test_idle_connections_are_few_and_let_go_when_unused(tmp_path, monkeypatch):
-    from groundwork import store as store_module
+    from groundwork.store import connection as store_module
 
     for n in range(store_module.KEEP_AT_MOST + 3):
         with open_store(tmp_path / f"{n}.db"):

@@ -1,0 +1,264 @@
+"""Participants and their answers: versioned, so no save overwrites a newer one silently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from groundwork.scoring import NA, UNKNOWN, Answer
+from groundwork.store.base import StoreBase
+from groundwork.store.connection import StoreError, now
+from groundwork.store.records import (
+    _ANSWER_COLUMNS,
+    _UPSERT_ANSWER,
+    SELF,
+    AnswerConflict,
+    StoredAnswer,
+    _answer_row,
+    _check_answer_text,
+    _decode,
+    _stored,
+)
+
+
+class Answers(StoreBase):
+    def participant(self, assessment_id: int, name: str = SELF) -> int:
+        """The participant's id in a round, added on first use (looked up under the lock)."""
+        with self.write():
+            conn = self.db.conn
+            found = conn.execute(
+                "select id from participants where assessment_id = ? and name = ?",
+                [assessment_id, name],
+            ).fetchone()
+            if found:
+                return found[0]
+            if self.assessment(assessment_id).final:
+                raise StoreError("this round is final: no one can join it now")
+            cursor = conn.execute(
+                "insert into participants (assessment_id, name, role, created_at)"
+                " values (?, ?, 'participant', ?)",
+                [assessment_id, name, now()],
+            )
+            return int(cursor.lastrowid)
+
+    def save_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        answer: Answer,
+        *,
+        who: str = "",
+        participant_id: int | None = None,
+    ) -> bool:
+        """Upsert one whole answer; returns False when nothing changed. Audited."""
+        return self.update_answer(
+            assessment_id,
+            question_id,
+            who=who,
+            participant_id=participant_id,
+            value=answer.value,
+            confidence=answer.confidence,
+            evidence=answer.evidence,
+            notes=answer.notes,
+        )
+
+    def update_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> bool:
+        """Change only the given fields of an answer; returns False when nothing changed.
+
+        No version check: for callers that own the round (imports, the demo, scripts).
+        """
+        return self._change_answer(
+            assessment_id, question_id, who=who, participant_id=participant_id, **changes
+        )[1]
+
+    def change_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        based_on: int | None = None,
+        override: bool = False,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> StoredAnswer:
+        """Change only the given fields (value, confidence, evidence, notes) of an answer.
+
+        ``based_on`` is the version the person saw (0: no answer yet). If the stored answer
+        is newer and the change would alter it, nothing is written and
+        :class:`AnswerConflict` says what is stored, by whom and when. ``override`` marks
+        a deliberate save over a newer answer in the audit log. Reading and writing
+        happen in one transaction, so two people editing different fields of the same
+        question at once both keep their change. Returns the answer as now stored.
+        """
+        return self._change_answer(
+            assessment_id,
+            question_id,
+            based_on=based_on,
+            override=override,
+            who=who,
+            participant_id=participant_id,
+            **changes,
+        )[0]
+
+    def _change_answer(
+        self,
+        assessment_id: int,
+        question_id: str,
+        *,
+        based_on: int | None = None,
+        override: bool = False,
+        who: str = "",
+        participant_id: int | None = None,
+        **changes: Any,
+    ) -> tuple[StoredAnswer, bool]:
+        """:meth:`change_answer`, and whether anything was written.
+
+        Plain prepared statements only (the hot path of every page that edits answers):
+        the round, the participant with the stored answer, the upsert, the round's
+        ``updated_at`` and one audit statement, inside one ``BEGIN IMMEDIATE``.
+        """
+        unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
+        if unknown:
+            raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
+        with self.write():
+            conn = self.db.conn
+            old = self._answer_in_round(assessment_id, question_id, participant_id)
+            if old is None:
+                raise StoreError(f"no assessment with id {assessment_id}")
+            status, sha, pid = old.pop("_status"), old.pop("_rubric"), old.pop("_pid")
+            if status == "final":
+                raise StoreError("this round is final: start a new round to change its answers")
+            rubric = self.rubric(sha)
+            try:
+                rubric.question(question_id)
+            except KeyError:
+                raise StoreError(f"unknown question id '{question_id}'") from None
+            if pid is None:  # no such participant yet: the self-assessment is added on use
+                pid = participant_id or self.participant(assessment_id)
+            if old["value"] is None:  # the participant has not answered this question
+                old = None
+            if old is None and "value" not in changes:
+                raise StoreError(
+                    f"{question_id}: choose an answer before adding confidence, evidence or notes"
+                )
+            value = changes["value"] if "value" in changes else _decode(old["value"])
+            if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
+                raise StoreError(f"{question_id}: {value!r} is not on the scale")
+            kept = old or {}
+            merged = Answer(
+                value,
+                changes.get("confidence", kept.get("confidence")),
+                changes.get("evidence", kept.get("evidence")) or "",
+                changes.get("notes", kept.get("notes")) or "",
+            )
+            _check_answer_text(question_id, merged)
+            version = old["version"] if old else 0
+            row = _answer_row(assessment_id, pid, question_id, merged, who, now(), version + 1)
+            fields = ("value", "confidence", "evidence", "notes")
+            if old and all((old[f] or None) == (row[f] or None) for f in fields):
+                return _stored(old), False  # already so: nothing to write, nothing to refuse
+            if based_on is not None and version > based_on:
+                raise AnswerConflict(question_id, _stored(old), changes)
+            conn.execute(_UPSERT_ANSWER, [row[c] for c in _ANSWER_COLUMNS])
+            conn.execute(
+                "update assessments set updated_at = ? where id = ?",
+                [row["answered_at"], assessment_id],
+            )
+            self._audit_fields(
+                who,
+                "override" if override else "answer",
+                "assessment",
+                assessment_id,
+                [
+                    (f"{question_id}.{f}", old[f] if old else None, row[f])
+                    for f in fields
+                    if ((old[f] if old else None) or None) != (row[f] or None)
+                ],
+                at=row["answered_at"],
+            )
+        return _stored(row), True
+
+    def _answer_in_round(
+        self, assessment_id: int, question_id: str, participant_id: int | None
+    ) -> dict | None:
+        """In one query: the round's status (``_status``) and rubric (``_rubric``), the
+        participant's id (``_pid``, None when there is no such participant) and their
+        stored answer's columns (all None when not answered); None when there is no round.
+        """
+        if participant_id is None:
+            joined, args = "p.assessment_id = r.id and p.name = ?", [SELF]
+        else:
+            joined, args = "p.id = ?", [participant_id]
+        return self._row(
+            "select r.status as _status, r.rubric_sha256 as _rubric, p.id as _pid, a.*"
+            f" from assessments r left join participants p on {joined}"
+            " left join answers a on a.assessment_id = r.id and a.participant_id = p.id"
+            " and a.question_id = ? where r.id = ?",
+            [*args, question_id, assessment_id],
+        )
+
+    def _answer_at(self, assessment_id: int, participant_id: int, question_id: str) -> dict | None:
+        return self._row(
+            "select * from answers"
+            " where assessment_id = ? and participant_id = ? and question_id = ?",
+            [assessment_id, participant_id, question_id],
+        )
+
+    def answer_record(
+        self, assessment_id: int, question_id: str, *, participant_id: int | None = None
+    ) -> StoredAnswer | None:
+        """One stored answer with its version, who set it and when (None: not answered)."""
+        pid = participant_id or self.participant(assessment_id)
+        row = self._answer_at(assessment_id, pid, question_id)
+        return _stored(row) if row else None
+
+    def answer_records(
+        self, assessment_id: int, participant: str = SELF
+    ) -> dict[str, StoredAnswer]:
+        """Every stored answer of a participant with its version: what a page edits from."""
+        rows = self.db.query(
+            "select a.* from answers a join participants p on p.id = a.participant_id"
+            " where a.assessment_id = ? and p.name = ?",
+            [assessment_id, participant],
+        )
+        return {r["question_id"]: _stored(r) for r in rows}
+
+    def answers(self, assessment_id: int, participant: str = SELF) -> dict[str, Answer]:
+        rows = self.db.query(
+            "select a.* from answers a join participants p on p.id = a.participant_id"
+            " where a.assessment_id = ? and p.name = ?",
+            [assessment_id, participant],
+        )
+        return {
+            r["question_id"]: Answer(
+                _decode(r["value"]), r["confidence"], r["evidence"] or "", r["notes"] or ""
+            )
+            for r in rows
+        }
+
+    def answers_for(self, assessment_ids: list[int]) -> dict[int, dict[str, Answer]]:
+        """Self-assessment answers of many rounds in one query (the portfolio, history)."""
+        out: dict[int, dict[str, Answer]] = {aid: {} for aid in assessment_ids}
+        if not assessment_ids:
+            return out
+        marks = ",".join("?" * len(assessment_ids))
+        # notes only where the verdict reads them: the reason given for an N/A
+        rows = self.db.query(
+            "select a.assessment_id, a.question_id, a.value,"
+            f" case when a.value = '{NA}' then a.notes end as notes"
+            " from answers a join participants p on p.id = a.participant_id"
+            f" where p.role = 'self' and a.assessment_id in ({marks})",
+            assessment_ids,
+        )
+        for r in rows:
+            answer = Answer(_decode(r["value"]), notes=r["notes"] or "")
+            out[r["assessment_id"]][r["question_id"]] = answer
+        return out
