@@ -437,6 +437,7 @@ def test_a_read_only_database_is_one_plain_sentence(store, round_id):
 
 
 def _statements(path, action) -> list[str]:
+    """The statements Python hands SQLite (a trigger's run repeats its statement's text)."""
     with Store(path) as s:  # a fresh connection, as on every page rerun
         seen: list[str] = []
         s.db.conn.set_trace_callback(seen.append)
@@ -444,7 +445,7 @@ def _statements(path, action) -> list[str]:
             action(s)
         finally:
             s.db.conn.set_trace_callback(None)
-    return seen
+    return [sql for i, sql in enumerate(seen) if i == 0 or sql != seen[i - 1]]
 
 
 def _no_introspection(statements: list[str]) -> None:
@@ -457,8 +458,10 @@ def _no_introspection(statements: list[str]) -> None:
 def test_an_answer_save_is_a_handful_of_plain_statements(store, round_id):
     store.save_answer(round_id, "MON-1", Answer(2), who="ana")  # the first save
     seen = _statements(store.path, lambda s: s.save_answer(round_id, "MON-1", Answer(3)))
-    assert len(seen) <= 6, "\n".join(seen)
-    assert seen[0] == "BEGIN IMMEDIATE" and seen[-1] == "COMMIT"
+    # one read without the lock; under it, only the upsert and the audit row
+    assert len(seen) == 5, "\n".join(seen)
+    assert seen[0].startswith("select") and seen[1] == "BEGIN IMMEDIATE" and seen[-1] == "COMMIT"
+    assert seen[2].startswith("insert into answers") and seen[3].startswith("insert into audit")
     _no_introspection(seen)
     assert store.answers(round_id)["MON-1"].value == 3
     assert store.audit_log("assessment", round_id)[-1]["new_value"] == "3"
@@ -561,3 +564,57 @@ def test_idle_connections_are_few_and_let_go_when_unused(tmp_path, monkeypatch):
     while store_module._KEEPERS and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not store_module._KEEPERS
+
+
+def _overtaken_once(monkeypatch, store, meanwhile) -> None:
+    """Run ``meanwhile`` on another connection right after the next save has read the
+    stored answer, before it takes the write lock: another person got in between."""
+    from groundwork.store.answers import Answers
+
+    read = Answers._answer_in_round
+    calls = []
+
+    def read_then_overtake(self, *args):
+        row = read(self, *args)
+        if not calls:
+            calls.append(1)
+            with Store(store.path) as other:
+                meanwhile(other)
+        return row
+
+    monkeypatch.setattr(Answers, "_answer_in_round", read_then_overtake)
+
+
+def test_a_save_overtaken_between_its_read_and_its_write_is_checked_again(
+    monkeypatch, store, round_id
+):
+    from groundwork.store import AnswerConflict
+
+    store.save_answer(round_id, "MON-1", Answer(2), who="ana")
+    seen = store.answer_record(round_id, "MON-1").version
+    _overtaken_once(
+        monkeypatch, store, lambda o: o.change_answer(round_id, "MON-1", value=4, who="ben")
+    )
+    with pytest.raises(AnswerConflict) as refused:
+        store.change_answer(round_id, "MON-1", based_on=seen, value=3, who="ana")
+    assert refused.value.stored.answer.value == 4 and refused.value.stored.answered_by == "ben"
+    assert store.answers(round_id)["MON-1"].value == 4  # ben's answer stands
+
+    # without a version to defend, the change is applied on top of what is now stored
+    _overtaken_once(
+        monkeypatch, store, lambda o: o.change_answer(round_id, "MON-1", notes="ben's note")
+    )
+    store.change_answer(round_id, "MON-1", value=5, who="ana")
+    assert store.answers(round_id)["MON-1"] == Answer(5, notes="ben's note")
+    fields = [e["field"] for e in store.audit_log("assessment", round_id)]
+    assert fields.count("MON-1.notes") == 1 and fields.count("MON-1.value") == 3
+
+
+def test_a_round_finalised_between_a_saves_read_and_its_write_keeps_its_answers(
+    monkeypatch, store, round_id
+):
+    store.save_answer(round_id, "MON-1", Answer(2), who="ana")
+    _overtaken_once(monkeypatch, store, lambda o: o.finalise(round_id, who="ben"))
+    with pytest.raises(StoreError, match="final"):
+        store.change_answer(round_id, "MON-2", value=3, who="ana")
+    assert "MON-2" not in store.answers(round_id)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from groundwork.limits import text_problem
 from groundwork.scoring import NA, UNKNOWN, Answer
 from groundwork.store.base import StoreBase
 from groundwork.store.connection import StoreError, now
 from groundwork.store.records import (
     _ANSWER_COLUMNS,
-    _UPSERT_ANSWER,
+    _UPSERT_ANSWER_IF_UNCHANGED,
     SELF,
     AnswerConflict,
     StoredAnswer,
     _answer_row,
-    _check_answer_text,
     _decode,
     _stored,
 )
+
+_FIELDS = ("value", "confidence", "evidence", "notes")  # what a person may change
+_TRIES = 5  # reads and writes of one change that others may overtake
 
 
 class Answers(StoreBase):
@@ -122,14 +125,22 @@ class Answers(StoreBase):
         """:meth:`change_answer`, and whether anything was written.
 
         Plain prepared statements only (the hot path of every page that edits answers):
-        the round, the participant with the stored answer, the upsert, the round's
-        ``updated_at`` and one audit statement, inside one ``BEGIN IMMEDIATE``.
+        One read of the round, the participant and the stored answer, and the checks, run
+        without the write lock; then, inside one ``BEGIN IMMEDIATE``, an upsert that applies
+        only if that answer is still the one read, and one audit statement. When another
+        change got in between, it starts again from the read (a bounded number of times).
         """
-        unknown = set(changes) - {"value", "confidence", "evidence", "notes"}
+        unknown = set(changes) - set(_FIELDS)
         if unknown:
             raise StoreError(f"unknown answer field(s): {', '.join(sorted(unknown))}")
-        with self.write():
-            conn = self.db.conn
+        for what in ("evidence", "notes"):  # before the lock: a refusal costs no one a wait
+            problem = text_problem(f"{question_id} {what}", changes.get(what))
+            if problem:
+                raise StoreError(problem)
+        stamp, who = now(), who or ""
+        for _ in range(_TRIES):
+            # Read and check without the lock; the write below applies only if nothing
+            # changed since, so the lock is held for two statements, not for the checks.
             old = self._answer_in_round(assessment_id, question_id, participant_id)
             if old is None:
                 raise StoreError(f"no assessment with id {assessment_id}")
@@ -159,32 +170,26 @@ class Answers(StoreBase):
                 changes.get("evidence", kept.get("evidence")) or "",
                 changes.get("notes", kept.get("notes")) or "",
             )
-            _check_answer_text(question_id, merged)
             version = old["version"] if old else 0
-            row = _answer_row(assessment_id, pid, question_id, merged, who, now(), version + 1)
-            fields = ("value", "confidence", "evidence", "notes")
-            if old and all((old[f] or None) == (row[f] or None) for f in fields):
+            row = _answer_row(assessment_id, pid, question_id, merged, who, stamp, version + 1)
+            changed = [
+                (f"{question_id}.{f}", kept.get(f), row[f])
+                for f in _FIELDS
+                if (kept.get(f) or None) != (row[f] or None)
+            ]
+            if old and not changed:
                 return _stored(old), False  # already so: nothing to write, nothing to refuse
             if based_on is not None and version > based_on:
                 raise AnswerConflict(question_id, _stored(old), changes)
-            conn.execute(_UPSERT_ANSWER, [row[c] for c in _ANSWER_COLUMNS])
-            conn.execute(
-                "update assessments set updated_at = ? where id = ?",
-                [row["answered_at"], assessment_id],
-            )
-            self._audit_fields(
-                who,
-                "override" if override else "answer",
-                "assessment",
-                assessment_id,
-                [
-                    (f"{question_id}.{f}", old[f] if old else None, row[f])
-                    for f in fields
-                    if ((old[f] if old else None) or None) != (row[f] or None)
-                ],
-                at=row["answered_at"],
-            )
-        return _stored(row), True
+            args = [row[c] for c in _ANSWER_COLUMNS] + [assessment_id, version]
+            with self.write():
+                # the round's updated_at follows by trigger (m009_rounds_follow_their_answers)
+                if self.db.conn.execute(_UPSERT_ANSWER_IF_UNCHANGED, args).rowcount == 1:
+                    action = "override" if override else "answer"
+                    self._audit_fields(who, action, "assessment", assessment_id, changed, at=stamp)
+                    return _stored(row), True
+            # changed or finalised in between: read again, and check again
+        raise StoreError(f"{question_id} is being changed by others right now: try again")
 
     def _answer_in_round(
         self, assessment_id: int, question_id: str, participant_id: int | None

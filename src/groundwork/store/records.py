@@ -153,6 +153,16 @@ _UPSERT_ANSWER = (
     " on conflict (assessment_id, participant_id, question_id) do update set "
     + ", ".join(f"{c} = excluded.{c}" for c in _ANSWER_COLUMNS[3:])
 )
+# The same upsert, applied only while the round is a draft and the stored answer is still
+# the version the change was built on (0: none yet); otherwise it changes no row.
+_UPSERT_ANSWER_IF_UNCHANGED = (
+    f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
+    f" select {', '.join('?' * len(_ANSWER_COLUMNS))}"
+    " where exists (select 1 from assessments where id = ? and status = 'draft')"
+    " on conflict (assessment_id, participant_id, question_id) do update set "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ANSWER_COLUMNS[3:])
+    + " where answers.version = ?"
+)
 
 
 def _check_answer_text(question_id: str, answer: Answer) -> None:

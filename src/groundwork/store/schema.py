@@ -176,3 +176,15 @@ def m005_round_summaries(db: Database) -> None:
         not_null={"scoring_version", "verdict", "blockers", "dimensions", "computed_at"},
         foreign_keys=[("assessment_id", "assessments", "id")],
     )
+
+
+@migrations()
+def m009_rounds_follow_their_answers(db: Database) -> None:
+    """A round's ``updated_at`` follows its answers in the database itself, so saving an
+    answer is one statement fewer and no write path can forget it."""
+    for event in ("insert", "update"):
+        db.execute(
+            f"create trigger answers_touch_round_on_{event} after {event} on answers"
+            " begin update assessments set updated_at = new.answered_at"
+            " where id = new.assessment_id and updated_at < new.answered_at; end"
+        )
