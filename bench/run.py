@@ -147,7 +147,7 @@ class Sizes:
     portfolio_runs: int = 5  # fresh processes per size and side
     participants: int = 40
     answers: int = 30
-    workshop_runs: int = 3
+    workshop_runs: int = 9
     workbook_runs: int = 7
     server_runs: int = 5
     cli_runs: int = 9

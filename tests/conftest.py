@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# the record of accepted rubric texts goes to a scratch folder, never the tester's home
+os.environ["GROUNDWORK_CACHE"] = tempfile.mkdtemp(prefix="groundwork-cache-")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -2,12 +2,13 @@
 
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
 from groundwork.rubric import DEFAULT_RUBRIC, load_rubric, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer
-from groundwork.store import Store, StoreError, open_store
+from groundwork.store import AnswerConflict, Store, StoreError, open_store, release
 
 
 @pytest.fixture
@@ -341,6 +342,10 @@ def test_the_version_migration_keeps_answers_stored_before_it(tmp_path, rubric):
     path = tmp_path / "old.db"
     with Store(path) as s:
         migrations.apply(s.db, stop_before="m003_answer_versions")
+        s.db["rubrics"].insert(  # as stored then, without a compiled form
+            {"sha256": rubric.sha256, "rubric_id": rubric.id, "version": rubric.version}
+            | {"title": rubric.title, "source": rubric.source, "added_at": "2026-01-01"}
+        )
         org = s.create_organisation("Old Co")
         scope = s.create_scope(org, "system", "Bot")
         aid = s.create_assessment(scope, rubric, "production", "minimal")
@@ -458,10 +463,9 @@ def _no_introspection(statements: list[str]) -> None:
 def test_an_answer_save_is_a_handful_of_plain_statements(store, round_id):
     store.save_answer(round_id, "MON-1", Answer(2), who="ana")  # the first save
     seen = _statements(store.path, lambda s: s.save_answer(round_id, "MON-1", Answer(3)))
-    # one read without the lock; under it, only the upsert and the audit row
-    assert len(seen) == 5, "\n".join(seen)
-    assert seen[0].startswith("select") and seen[1] == "BEGIN IMMEDIATE" and seen[-1] == "COMMIT"
-    assert seen[2].startswith("insert into answers") and seen[3].startswith("insert into audit")
+    # one upsert, under the lock, whose triggers write the audit rows: no read first
+    assert len(seen) == 1, "\n".join(seen)
+    assert seen[0].startswith("insert into answers")
     _no_introspection(seen)
     assert store.answers(round_id)["MON-1"].value == 3
     assert store.audit_log("assessment", round_id)[-1]["new_value"] == "3"
@@ -569,8 +573,14 @@ def test_idle_connections_are_few_and_let_go_when_unused(tmp_path, monkeypatch):
 def _overtaken_once(monkeypatch, store, meanwhile) -> None:
     """Run ``meanwhile`` on another connection right after the next save has read the
     stored answer, before it takes the write lock: another person got in between."""
+    from groundwork.store import answers as answers_module
     from groundwork.store.answers import Answers
 
+    class Forgetful(dict):  # no round is known: every change takes the read-first path
+        def __setitem__(self, key, value):
+            pass
+
+    monkeypatch.setattr(answers_module, "_ROUND_RUBRIC", Forgetful())
     read = Answers._answer_in_round
     calls = []
 
@@ -618,3 +628,56 @@ def test_a_round_finalised_between_a_saves_read_and_its_write_keeps_its_answers(
     with pytest.raises(StoreError, match="final"):
         store.change_answer(round_id, "MON-2", value=3, who="ana")
     assert "MON-2" not in store.answers(round_id)
+
+
+def test_the_one_statement_save_refuses_what_the_general_path_refuses(tmp_path, rubric):
+    with open_store(tmp_path / "gw.db") as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
+        aid = s.create_assessment(system, rubric, "production", "limited")
+        first = s.change_answer(aid, "MON-1", based_on=0, value=2, who="ana")  # round now known
+        again = s.change_answer(aid, "MON-1", based_on=first.version, value=3, who="ana")
+        assert again.version == first.version + 1
+        # a stale version
+        with pytest.raises(AnswerConflict):
+            s.change_answer(aid, "MON-1", based_on=first.version, value=4, who="ben")
+        # already so: nothing written, nothing audited
+        log = len(s.audit_log("assessment", aid))
+        assert s.change_answer(aid, "MON-1", based_on=again.version, value=3) == again
+        assert len(s.audit_log("assessment", aid)) == log
+        # a value off the scale, a question the rubric does not have
+        with pytest.raises(StoreError, match="not on the scale"):
+            s.change_answer(aid, "MON-1", value=9)
+        with pytest.raises(StoreError, match="unknown question"):
+            s.change_answer(aid, "NOPE-1", value=2)
+        # a round finalised by someone else
+        with Store(s.path) as other:
+            other.finalise(aid, who="ben")
+        with pytest.raises(StoreError, match="final"):
+            s.change_answer(aid, "MON-2", based_on=0, value=3)
+        assert s.answers(aid)["MON-1"].value == 3 and "MON-2" not in s.answers(aid)
+
+
+def test_a_database_replaced_under_a_known_round_is_checked_against_its_own_rubric(
+    tmp_path, rubric
+):
+    """The demo swaps its file: round 1 may then be another round on another rubric."""
+    from groundwork.rubric import load_rubric
+
+    old_rubric = load_rubric(Path(__file__).parent / "data" / "genai-production-1.0.0.yaml")
+    old_ids = {q.id for q in old_rubric.questions}
+    only_new = next(q.id for q in rubric.questions if q.id not in old_ids)
+    for name, r in (("new.db", rubric), ("old.db", old_rubric)):
+        with open_store(tmp_path / name) as s:
+            org = s.create_organisation("Acme")
+            system = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
+            s.create_assessment(system, r, "production", "limited")
+    with open_store(tmp_path / "new.db") as s:
+        s.change_answer(1, only_new, value=2)  # round 1 of this file is now known
+    release(tmp_path / "new.db")  # as `groundwork demo` does before it swaps the file
+    release(tmp_path / "old.db")
+    (tmp_path / "old.db").replace(tmp_path / "new.db")
+    with open_store(tmp_path / "new.db") as s:
+        with pytest.raises(StoreError, match="unknown question"):
+            s.change_answer(1, only_new, value=3)
+        assert s.answers(1) == {}

@@ -32,10 +32,11 @@ class CommandError(Exception):
 
 
 def _rubric(path: str) -> Rubric:
-    from groundwork.rubric import RubricError, load_rubric
+    from groundwork.rubric import RubricError
+    from groundwork.rubric_cache import load_rubric_file
 
     try:
-        return load_rubric(path)
+        return load_rubric_file(path)
     except RubricError as exc:
         raise CommandError(str(exc)) from None
 

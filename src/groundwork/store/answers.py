@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from groundwork.limits import text_problem
@@ -16,11 +17,37 @@ from groundwork.store.records import (
     StoredAnswer,
     _answer_row,
     _decode,
+    _encode,
     _stored,
 )
 
 _FIELDS = ("value", "confidence", "evidence", "notes")  # what a person may change
 _TRIES = 5  # reads and writes of one change that others may overtake
+# (database file, round) -> the round's rubric sha256, once a change has read it: a
+# round's rubric never changes, and the one-statement path checks it still is that one
+_ROUND_RUBRIC: dict[tuple[str, int], str] = {}
+
+
+@functools.cache
+def _fast_upsert(fields: tuple[str, ...], versioned: bool) -> str:
+    """The one-statement change of ``fields`` (value among them), for
+    :meth:`Answers._change_in_one_statement`; one text per combination, so prepared once."""
+    changed = " or ".join(
+        f"nullif(answers.{f}, '') is not nullif(excluded.{f}, '')" for f in fields
+    )
+    version = " and answers.version <= ?" if versioned else ""
+    return (
+        f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
+        " select ?, p.id, ?, ?, ?, ?, ?, ?, ?, 1, ?"
+        " from assessments r join participants p on p.assessment_id = r.id"
+        " where r.id = ? and r.status = 'draft' and r.rubric_sha256 = ?"
+        f" and (p.id = ? or (? is null and p.name = '{SELF}'))"
+        " on conflict (assessment_id, participant_id, question_id) do update set "
+        + ", ".join(f"{f} = excluded.{f}" for f in fields)
+        + ", answered_by = excluded.answered_by, answered_at = excluded.answered_at,"
+        " change = excluded.change, version = answers.version + 1"
+        f" where ({changed}){version} returning *"
+    )
 
 
 class Answers(StoreBase):
@@ -126,8 +153,8 @@ class Answers(StoreBase):
 
         Plain prepared statements only (the hot path of every page that edits answers):
         One read of the round, the participant and the stored answer, and the checks, run
-        without the write lock; then, inside one ``BEGIN IMMEDIATE``, an upsert that applies
-        only if that answer is still the one read, and one audit statement. When another
+        without the write lock; then one upsert, under the lock, that applies only if that
+        answer is still the one read; its triggers write the audit rows. When another
         change got in between, it starts again from the read (a bounded number of times).
         """
         unknown = set(changes) - set(_FIELDS)
@@ -138,15 +165,21 @@ class Answers(StoreBase):
             if problem:
                 raise StoreError(problem)
         stamp, who = now(), who or ""
+        fast = self._change_in_one_statement(
+            assessment_id, question_id, based_on, override, who, participant_id, changes, stamp
+        )
+        if fast is not None:
+            return fast, True
         for _ in range(_TRIES):
             # Read and check without the lock; the write below applies only if nothing
-            # changed since, so the lock is held for two statements, not for the checks.
+            # changed since, so the lock is held for one statement, not for the checks.
             old = self._answer_in_round(assessment_id, question_id, participant_id)
             if old is None:
                 raise StoreError(f"no assessment with id {assessment_id}")
             status, sha, pid = old.pop("_status"), old.pop("_rubric"), old.pop("_pid")
             if status == "final":
                 raise StoreError("this round is final: start a new round to change its answers")
+            _ROUND_RUBRIC[(str(self.path), assessment_id)] = sha
             rubric = self.rubric(sha)
             try:
                 rubric.question(question_id)
@@ -171,25 +204,70 @@ class Answers(StoreBase):
                 changes.get("notes", kept.get("notes")) or "",
             )
             version = old["version"] if old else 0
-            row = _answer_row(assessment_id, pid, question_id, merged, who, stamp, version + 1)
-            changed = [
-                (f"{question_id}.{f}", kept.get(f), row[f])
-                for f in _FIELDS
-                if (kept.get(f) or None) != (row[f] or None)
-            ]
-            if old and not changed:
+            change = "override" if override else "answer"
+            row = _answer_row(
+                assessment_id, pid, question_id, merged, who, stamp, version + 1, change
+            )
+            if old and all((kept.get(f) or None) == (row[f] or None) for f in _FIELDS):
                 return _stored(old), False  # already so: nothing to write, nothing to refuse
             if based_on is not None and version > based_on:
                 raise AnswerConflict(question_id, _stored(old), changes)
             args = [row[c] for c in _ANSWER_COLUMNS] + [assessment_id, version]
-            with self.write():
-                # the round's updated_at follows by trigger (m009_rounds_follow_their_answers)
-                if self.db.conn.execute(_UPSERT_ANSWER_IF_UNCHANGED, args).rowcount == 1:
-                    action = "override" if override else "answer"
-                    self._audit_fields(who, action, "assessment", assessment_id, changed, at=stamp)
-                    return _stored(row), True
+            # one statement: its triggers write the audit rows and move the round's
+            # updated_at (m009_answers_audit_themselves)
+            if self.write_one(_UPSERT_ANSWER_IF_UNCHANGED, args)[0] == 1:
+                return _stored(row), True
             # changed or finalised in between: read again, and check again
         raise StoreError(f"{question_id} is being changed by others right now: try again")
+
+    def _change_in_one_statement(
+        self,
+        assessment_id: int,
+        question_id: str,
+        based_on: int | None,
+        override: bool,
+        who: str,
+        participant_id: int | None,
+        changes: dict[str, Any],
+        stamp: str,
+    ) -> StoredAnswer | None:
+        """The usual change (a new value, maybe more) as one upsert, without a read first:
+        the stored answer as now saved, or None when the general path must decide
+        (a round not seen yet, an answer already so, a newer answer, a final round, no
+        participant yet). The statement checks the round is a draft on the rubric the
+        checks here used, the version and that something changes; its triggers audit.
+        """
+        sha = _ROUND_RUBRIC.get((str(self.path), assessment_id))
+        if sha is None or "value" not in changes:
+            return None
+        rubric, value = self.rubric(sha), changes["value"]
+        try:
+            rubric.question(question_id)
+        except KeyError:
+            return None  # the general path says what is wrong
+        if not (value in (NA, UNKNOWN) or (isinstance(value, int) and value in rubric.levels)):
+            return None
+        fields = tuple(f for f in _FIELDS if f in changes)
+        given = {"confidence": None, "evidence": "", "notes": "", **changes}
+        args = [
+            assessment_id,
+            question_id,
+            _encode(value),
+            given["confidence"],
+            given["evidence"] or "",
+            given["notes"] or "",
+            who,
+            stamp,
+            "override" if override else "answer",
+            assessment_id,
+            sha,
+            participant_id,
+            participant_id,
+        ]
+        if based_on is not None:
+            args.append(based_on)
+        _, rows = self.write_one(_fast_upsert(fields, based_on is not None), args)
+        return _stored(rows[0]) if rows else None
 
     def _answer_in_round(
         self, assessment_id: int, question_id: str, participant_id: int | None

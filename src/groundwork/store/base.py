@@ -35,7 +35,10 @@ class StoreBase:
                 f"The folder for the database {self.path} cannot be created."
             ) from None
         with storage_errors(self.path):
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            # autocommit: a transaction is only ever the explicit one of write() or write_one()
+            conn = sqlite3.connect(
+                self.path, timeout=30, check_same_thread=False, isolation_level=None
+            )
             try:
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA busy_timeout = 30000")
@@ -90,6 +93,20 @@ class StoreBase:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
+
+    def write_one(self, sql: str, args: list | tuple = ()) -> tuple[int, list[dict]]:
+        """One statement as its own transaction, under the same process-wide lock: the
+        rows it changed, and the rows it returns (``returning``) as dicts.
+
+        A statement and the triggers it fires are atomic by themselves, so the hot
+        writes whose checks and audit rows live in the schema need no BEGIN and COMMIT
+        of their own. Inside an open write() it joins that transaction.
+        """
+        with _WRITE_LOCK, storage_errors(self.path):
+            cursor = self.db.conn.execute(sql, args)
+            rows = cursor.fetchall()  # to the end: the statement, and its write, is done
+            names = [c[0] for c in cursor.description or ()]
+            return cursor.rowcount, [dict(zip(names, r, strict=True)) for r in rows]
 
     def _audit(
         self,

@@ -118,9 +118,18 @@ def _stored(row: dict) -> StoredAnswer:
 
 
 def _answer_row(
-    aid: int, pid: int, qid: str, answer: Answer, who: str, at: str, version: int = 1
+    aid: int,
+    pid: int,
+    qid: str,
+    answer: Answer,
+    who: str,
+    at: str,
+    version: int = 1,
+    change: str = "import",
 ) -> dict:
-    """One row of the answers table."""
+    """One row of the answers table. ``change`` says how this version came about: an
+    ``answer`` or ``override`` is audited field by field by the schema's triggers (see
+    m009), an ``import`` by one audit row of the import itself."""
     return {
         "assessment_id": aid,
         "participant_id": pid,
@@ -132,6 +141,7 @@ def _answer_row(
         "answered_by": who,
         "answered_at": at,
         "version": version,
+        "change": change,
     }
 
 
@@ -146,15 +156,10 @@ _ANSWER_COLUMNS = (
     "answered_by",
     "answered_at",
     "version",
+    "change",
 )
-_UPSERT_ANSWER = (
-    f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
-    f" values ({', '.join('?' * len(_ANSWER_COLUMNS))})"
-    " on conflict (assessment_id, participant_id, question_id) do update set "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ANSWER_COLUMNS[3:])
-)
-# The same upsert, applied only while the round is a draft and the stored answer is still
-# the version the change was built on (0: none yet); otherwise it changes no row.
+# An answer's upsert, applied only while the round is a draft and the stored answer is
+# still the version the change was built on (0: none yet); otherwise it changes no row.
 _UPSERT_ANSWER_IF_UNCHANGED = (
     f"insert into answers ({', '.join(_ANSWER_COLUMNS)})"
     f" select {', '.join('?' * len(_ANSWER_COLUMNS))}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils.db import NotFoundError
 
 from groundwork.rubric import Rubric, parse_rubric
+from groundwork.rubric_cache import compile_rubric, from_compiled
 from groundwork.store.base import StoreBase
 from groundwork.store.connection import now
 
@@ -22,6 +23,7 @@ class Rubrics(StoreBase):
                         "version": rubric.version,
                         "title": rubric.title,
                         "source": rubric.source,
+                        "compiled": compile_rubric(rubric),
                         "added_at": now(),
                     }
                 )
@@ -29,11 +31,14 @@ class Rubrics(StoreBase):
 
     def rubric(self, sha256: str) -> Rubric:
         if sha256 not in _RUBRICS:
-            row = self._row("select rubric_id, source from rubrics where sha256 = ?", [sha256])
+            row = self._row(
+                "select rubric_id, source, compiled from rubrics where sha256 = ?", [sha256]
+            )
             if row is None:
                 raise NotFoundError(sha256)
+            compiled = row["compiled"] and from_compiled(row["compiled"], row["source"])
             # stored only once parsed and validated: libyaml may read it (see parse_rubric)
-            _RUBRICS[sha256] = parse_rubric(
+            _RUBRICS[sha256] = compiled or parse_rubric(
                 row["source"], f"stored rubric {row['rubric_id']}", validated=True
             )
         return _RUBRICS[sha256]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from groundwork.rubric import parse_rubric
+from groundwork.rubric_cache import compile_rubric
+
 migrations = Migrations("groundwork")
 
 
@@ -178,13 +181,49 @@ def m005_round_summaries(db: Database) -> None:
     )
 
 
+_AUDIT_ANSWER_FIELD = (
+    "insert into audit_log (at, who, action, entity, entity_id, field, old_value, new_value)"
+    " select new.answered_at, new.answered_by, new.change, 'assessment',"
+    " cast(new.assessment_id as text), new.question_id || '.{field}', {old},"
+    " cast(new.{field} as text) where nullif({old}, '') is not nullif(new.{field}, '');"
+)
+
+
 @migrations()
-def m009_rounds_follow_their_answers(db: Database) -> None:
-    """A round's ``updated_at`` follows its answers in the database itself, so saving an
-    answer is one statement fewer and no write path can forget it."""
-    for event in ("insert", "update"):
+def m009_answers_audit_themselves(db: Database) -> None:
+    """Answers audit themselves and keep their round's ``updated_at``, in the database.
+
+    Each answer row says how its version came about (``change``: answer, override or
+    import). Triggers write one audit row per field an answer or override changed (who,
+    when, old and new value) and move the round's ``updated_at``; an import is audited as
+    a whole by the code that imports. Saving an answer is then one statement, atomic with
+    its audit rows, and no write path can change an answer without them.
+    """
+    db["answers"].add_column("change", str)
+    for event, old in (("insert", "null"), ("update", "cast(old.{field} as text)")):
+        audit = " ".join(
+            _AUDIT_ANSWER_FIELD.format(field=f, old=old.format(field=f))
+            for f in ("value", "confidence", "evidence", "notes")
+        )
+        db.execute(
+            f"create trigger answers_audit_on_{event} after {event} on answers"
+            f" when new.change in ('answer', 'override') begin {audit} end"
+        )
         db.execute(
             f"create trigger answers_touch_round_on_{event} after {event} on answers"
             " begin update assessments set updated_at = new.answered_at"
             " where id = new.assessment_id and updated_at < new.answered_at; end"
+        )
+
+
+@migrations()
+def m010_compiled_rubrics(db: Database) -> None:
+    """Each stored rubric keeps its data as JSON beside its text, so a server that has just
+    started reads it in a millisecond instead of parsing its YAML again."""
+    db["rubrics"].add_column("compiled", str)
+    for row in db.query("select sha256, rubric_id, source from rubrics"):
+        rubric = parse_rubric(row["source"], f"stored rubric {row['rubric_id']}", validated=True)
+        db.execute(
+            "update rubrics set compiled = ? where sha256 = ?",
+            [compile_rubric(rubric), row["sha256"]],
         )

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 import streamlit as st
 
 from groundwork import excel, words
-from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from groundwork.rubric import DEFAULT_RUBRIC, Rubric
+from groundwork.rubric_cache import load_rubric_file
 from groundwork.scoring import Answer, Scorecard, answer_text
 from groundwork.store import Store, StoreError, database_path
 from groundwork.ui.text import plain
@@ -45,7 +46,7 @@ def store() -> Store:
 @st.cache_resource(show_spinner=False)
 def default_rubric() -> Rubric:
     """Parsed once per process; a Rubric is immutable, so every session may share it."""
-    return load_rubric(DEFAULT_RUBRIC)
+    return load_rubric_file(DEFAULT_RUBRIC)
 
 
 def who() -> str:
