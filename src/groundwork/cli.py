@@ -277,6 +277,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from groundwork.store import StoreError, open_store
 
     start = dt.date.fromisoformat(args.start) if args.start else None
+    if args.portfolio:
+        return _export_portfolio(args)
     if args.out.lower().endswith(".json"):
         from groundwork.interchange import export_json
 
@@ -298,6 +300,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = _export_path(args.out)
     out.write_bytes(data)
     print(f"Roadmap workbook of assessment {args.assessment} written to {out}")
+    return 0
+
+
+def _export_portfolio(args: argparse.Namespace) -> int:
+    from groundwork.excel import portfolio_workbook
+    from groundwork.store import open_store
+
+    out = _export_path(args.out)
+    with open_store() as store:
+        data = portfolio_workbook(store)
+    out.write_bytes(data)
+    print(f"Portfolio workbook written to {out}")
     return 0
 
 
@@ -494,10 +508,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_note = "The database is $GROUNDWORK_DB (default data/groundwork.db)."
     p = sub.add_parser(
         "export",
-        help="the roadmap workbook (.xlsx) of a stored assessment",
+        help="the roadmap workbook (.xlsx) of a stored assessment, or the portfolio workbook",
         description="Write the roadmap workbook of a stored assessment. " + db_note,
     )
-    p.add_argument("--assessment", type=int, required=True, help="assessment id")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--assessment", type=int, help="assessment id")
+    which.add_argument(
+        "--portfolio",
+        action="store_true",
+        help="the portfolio workbook: heatmap, stages with ages, unit roll-up, outcomes, trend",
+    )
     p.add_argument("out", help="the .xlsx workbook to write, or a .json assessment document")
     p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
     p.add_argument("--accent", help="header colour, #RRGGBB (default: the organisation's)")

@@ -24,6 +24,7 @@ from groundwork.store.connection import (
     release,
 )
 from groundwork.store.outcomes import Outcomes
+from groundwork.store.portfolio import Portfolio
 from groundwork.store.records import (
     ROADMAP_FIELDS,
     ROADMAP_STATUSES,
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes):
+class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:
