@@ -288,7 +288,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             except StoreError as exc:
                 raise CommandError(str(exc)) from None
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v1)")
+        print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v2)")
         return 0
     with open_store() as store:
         try:

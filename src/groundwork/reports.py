@@ -350,7 +350,7 @@ def portfolio_data(
     if stored:
         systems, scores, verdicts = _patch(systems, scores, verdicts, stored, fresh)
     first = stages[0] if stages else ""
-    since = pd.to_datetime(systems["stage_since"].str[:10], errors="coerce")
+    since = pd.to_datetime(systems["stage_since"].str[:10], errors="coerce", format="%Y-%m-%d")
     systems["days_in_stage"] = (pd.Timestamp(today) - since).dt.days.astype("Int64")
     systems["stuck"] = (systems["stage"] == first) & (systems["days_in_stage"] > days)
     systems["verdict"] = systems["verdict"].fillna(NOT_ASSESSED)
@@ -446,7 +446,9 @@ def trend(data: PortfolioData, systems: pd.DataFrame) -> pd.DataFrame:
     columns = ["quarter", "assessed", "ready", "share"]
     if v.empty:
         return pd.DataFrame(columns=columns)
-    v["quarter"] = pd.PeriodIndex(pd.to_datetime(v["date"], errors="coerce"), freq="Q")
+    v["quarter"] = pd.PeriodIndex(
+        pd.to_datetime(v["date"], errors="coerce", format="%Y-%m-%d"), freq="Q"
+    )
     v = v.dropna(subset=["quarter"])
     v["ready"] = (v["verdict"] == "ready").astype(float)
     last = v.groupby(["scope_id", "quarter"])["ready"].last().unstack("quarter")
