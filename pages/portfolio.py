@@ -30,6 +30,7 @@ with ui.friendly_errors(), ui.store() as s:
         data = portfolio.data(s, rubric)
         portfolio.headline(data, rubric)
         chosen = portfolio.filters(data, rubric)
+        portfolio.stuck_list(data, chosen, rubric)
         heat, stages, units, trend = st.tabs(["Heatmap", "Stages", "Units", "Trend"])
         with heat:
             portfolio.heatmap_section(data, chosen, rubric)

@@ -149,7 +149,6 @@ def stuck_list(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rubric) 
 
 
 def stage_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rubric) -> None:
-    stuck_list(d, systems, rubric)
     for stage in rubric.stage_ids:
         rows = systems[systems["stage"] == stage].sort_values("days_in_stage", ascending=False)
         st.markdown(f"**{plain(rubric.stage(stage).title)}** · {len(rows)}")
