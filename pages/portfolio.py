@@ -28,8 +28,8 @@ with ui.friendly_errors(), ui.store() as s:
                 st.rerun()
     else:
         data = portfolio.data(s, rubric)
-        portfolio.headline(data, rubric)
         chosen = portfolio.filters(data, rubric)
+        portfolio.headline(data, chosen, rubric)
         portfolio.stuck_list(data, chosen, rubric)
         heat, stages, units, trend = st.tabs(["Heatmap", "Stages", "Units", "Trend"])
         with heat:

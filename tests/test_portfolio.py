@@ -183,3 +183,26 @@ def test_export_portfolio_on_the_command_line(run_cli, tmp_path, monkeypatch):
     assert any("improved while the counter-measure" in (r[11] or "") for r in outcomes)
     code, _, err = run_cli("export", "--portfolio", tmp_path / "p.csv")
     assert code != 0 and ".xlsx" in err
+
+
+def test_cached_portfolio_data_is_keyed_on_every_write(store):
+    s, ids = store
+    before = s.data_version()
+    assert s.data_version() == before  # reading changes nothing
+    aid = s.create_assessment(ids["B"], RUBRIC, "production", "high")
+    after_round = s.data_version()
+    s.save_answer(aid, "MON-1", Answer(3))
+    after_answer = s.data_version()
+    s.finalise(aid)
+    assert len({before, after_round, after_answer, s.data_version()}) == 4
+
+
+def test_the_round_workbook_has_the_systems_outcomes(demo_store):
+    from groundwork.excel import export_workbook
+
+    claims = next(x.id for x in demo_store.scopes(kind="system") if x.name.startswith("Claims"))
+    aid = demo_store.assessments(claims)[-1].id
+    wb = load_workbook(io.BytesIO(export_workbook(demo_store, aid)))
+    rows = list(wb["Outcomes"].iter_rows(min_row=2, values_only=True))
+    assert [r[2] for r in rows] == ["headline", "counter"]
+    assert "got worse" in rows[0][11]

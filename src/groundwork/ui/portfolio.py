@@ -37,8 +37,9 @@ def data(s: Store, rubric: Rubric) -> reports.PortfolioData:
     )
 
 
-def headline(d: reports.PortfolioData, rubric: Rubric) -> None:
-    counts = reports.headline(d.systems, rubric.stage_ids)
+def headline(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rubric) -> None:
+    """The counts over the systems the filters keep."""
+    counts = reports.headline(systems, rubric.stage_ids)
     first = plain(rubric.stage(d.first_stage).title.lower()) if d.first_stage else "pilot"
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("AI systems", counts["systems"])
