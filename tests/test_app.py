@@ -680,3 +680,23 @@ def test_results_warn_when_a_counter_measure_got_worse_while_the_headline_improv
     at = open_page("pages/results.py", demo_db, monkeypatch, round=str(aid))
     assert_clean(at)
     assert any(w.value.startswith("Outcome:") and "got worse" in w.value for w in at.warning)
+
+
+def test_a_large_portfolio_heatmap_shows_the_weakest_systems_and_names_a_few_stuck(
+    tmp_path, monkeypatch
+):
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    db = tmp_path / "big.db"
+    with open_store(db) as s, s.write():
+        org = s.create_organisation("Big")
+        for n in range(65):
+            sid = s.create_scope(org, "system", f"S{n:02d}", stage="pilot", tier="minimal",
+                                 created_at="2020-01-01T09:00:00+00:00")  # fmt: skip
+            answers = {q.id: Answer(1 + (n % 5)) for q in rubric.questions}
+            s.import_round(sid, rubric, "production", "minimal", answers, final=True)
+    at = open_page(PAGES[0], db, monkeypatch)
+    assert_clean(at)
+    assert any("The 60 weakest of 65" in c.value for c in at.caption)
+    assert any("and 53 more, listed under Stages" in w.value for w in at.warning)

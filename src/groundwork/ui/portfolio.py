@@ -16,6 +16,8 @@ from groundwork.store import Store
 from groundwork.ui.text import plain
 
 VERDICTS = ["ready", "not ready", reports.NOT_ASSESSED]
+HEATMAP_ROWS = 60  # rows a heatmap on screen stays readable with
+NAMED = 12  # stuck systems named in the warning; the Stages tab lists them all
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -98,6 +100,13 @@ def heatmap_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rub
     if frame.empty:
         st.caption("No system matches the filters.")
         return
+    if len(frame) > HEATMAP_ROWS:
+        weakest = frame.mean(axis=1).sort_values(na_position="last").index[:HEATMAP_ROWS]
+        st.caption(
+            f"The {HEATMAP_ROWS} weakest of {len(frame)} by mean score; filter to see others, "
+            "or download the workbook for every one."
+        )
+        frame = frame.loc[frame.index.isin(weakest)]
     st.plotly_chart(
         charts.heatmap(frame, titles, rubric.min_level, rubric.max_level),
         key="pf-heatmap",
@@ -144,8 +153,9 @@ def stuck_list(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rubric) 
         f"{len(stuck)} stuck in {plain(first)}: longer than {d.pilot_days} days. "
         + "; ".join(
             f"{plain(n)} ({a} days)"
-            for n, a in zip(stuck["name"], stuck["days_in_stage"], strict=True)
+            for n, a in zip(stuck["name"][:NAMED], stuck["days_in_stage"][:NAMED], strict=True)
         )
+        + (f"; and {len(stuck) - NAMED} more, listed under Stages." if len(stuck) > NAMED else "")
     )
 
 
