@@ -151,3 +151,16 @@ def test_a_version_1_document_still_imports(demo_store):
     new_id = interchange.import_json(demo_store, json.dumps(doc), scope)
     assert demo_store.answers(new_id) == demo_store.answers(source.id)
     assert demo_store.outcomes(scope) == []
+
+
+def test_outcomes_imported_into_a_unit_are_refused_whole(demo_store):
+    from groundwork.store import StoreError
+
+    source = first_final_round(demo_store)
+    text = interchange.export_json(demo_store, source.id)
+    org = demo_store.create_organisation("Elsewhere")
+    unit = demo_store.create_scope(org, "unit", "Claims")
+    before = len(demo_store.assessments())
+    with pytest.raises(StoreError, match="AI system"):
+        interchange.import_json(demo_store, text, unit)
+    assert len(demo_store.assessments()) == before  # no round half-imported

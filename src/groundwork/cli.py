@@ -436,7 +436,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_json(args: argparse.Namespace, data: bytes) -> int:
     from groundwork.interchange import InterchangeError, import_document, read_document
-    from groundwork.store import open_store
+    from groundwork.store import StoreError, open_store
 
     if not args.scope:
         raise CommandError("an assessment file needs --scope NAME: the scope it becomes a round of")
@@ -451,11 +451,14 @@ def _import_json(args: argparse.Namespace, data: bytes) -> int:
         print(
             f"Into: {store.scope_path(scope_id)}: {doc.round.label}, target {doc.round.stage}, "
             f"tier {doc.round.tier}, {count(len(doc.answers), 'answer')}, "
-            f"{count(len(doc.roadmap), 'roadmap item')}"
+            f"{count(len(doc.roadmap), 'roadmap item')}, {count(len(doc.outcomes), 'outcome')}"
         )
         if not _confirm(args, "Import as a new round?"):
             return 0
-        aid = import_document(store, doc, scope_id, who=args.who)
+        try:
+            aid = import_document(store, doc, scope_id, who=args.who)
+        except StoreError as exc:
+            raise CommandError(f"{args.file}: refused, nothing was imported: {exc}") from None
     print(f"Imported as assessment {aid}.")
     return 0
 
