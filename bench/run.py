@@ -64,7 +64,7 @@ from groundwork.scoring import Answer, score, summarise  # noqa: E402
 from groundwork.store import Store, let_go, open_store  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
-BUILDER_VERSION = 1  # bump when the synthetic data changes shape
+BUILDER_VERSION = 2  # bump when the synthetic data changes shape (2: outcomes)
 BIN = Path(sys.executable).parent
 MIB = 1024 * 1024
 
@@ -813,6 +813,7 @@ def build_portfolio(path: Path, rubric: Rubric, systems: int, rounds: int) -> No
     _insert(conn, "participants", participants)
     _insert(conn, "answers", answers)
     _insert(conn, "audit_log", audit)
+    _insert_outcomes(conn, [s["id"] for s in scopes if s["kind"] == "system"], rounds)
     conn.execute("COMMIT")
     conn.close()
     # a final round's summary is stored when it is finalised: the same here, in bulk
@@ -828,6 +829,29 @@ def build_portfolio(path: Path, rubric: Rubric, systems: int, rounds: int) -> No
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = DELETE")
     conn.close()
+
+
+def _insert_outcomes(conn: sqlite3.Connection, system_ids: list[int], rounds: int) -> None:
+    """Every fourth system has an outcome with a counter-measure, a value per round each."""
+    stamp = "2024-01-01T09:00:00+00:00"
+    outcomes, values = [], []
+    for n, sid in enumerate(system_ids[::4], start=1):
+        outcomes.append(
+            {"id": n, "scope_id": sid, "name": "Cost per case", "unit": "EUR",
+             "direction": "lower", "baseline": 40.0, "baseline_date": "2024-01-01",
+             "target": 30.0, "counter_name": "Errors in cases left to people",
+             "counter_unit": "%", "counter_direction": "lower", "counter_baseline": 2.0,
+             "counter_baseline_date": "2024-01-01", "created_at": stamp, "updated_at": stamp}
+        )  # fmt: skip
+        for r in range(rounds):
+            day = (dt.date(2024, 1, 1) + dt.timedelta(days=91 * r)).isoformat()
+            for measure, value in (("headline", 40.0 - r - n % 3), ("counter", 2.0 + r * 0.1)):
+                values.append(
+                    {"outcome_id": n, "measure": measure, "date": day, "value": value,
+                     "recorded_by": "bench", "recorded_at": stamp}
+                )  # fmt: skip
+    _insert(conn, "outcomes", outcomes)
+    _insert(conn, "outcome_values", values)
 
 
 def _scope_row(sid, org, parent, kind, name, stage, tier, stamp) -> dict:
@@ -935,6 +959,149 @@ def portfolio_size(ctx: Context, systems: int, store_fills: set[str]) -> list[Re
         )
         for label, key in (("first load", "first_ms"), ("warm", "warm_ms"))
     ]
+
+
+# ---------------------------------------------------------------------------------
+# Portfolio page data and the portfolio workbook
+# ---------------------------------------------------------------------------------
+
+PAGE_SIZES = (500, 2000)
+PAGE_RATIO = 2.0  # portfolio page data <= 2x the plain group-by
+WORKBOOK_GOALS = {500: (5000, 1.5)}  # systems: (ms, x plain openpyxl)
+
+
+def page_data(db: Path) -> int:
+    """What the Portfolio page computes: every system, the heatmap, the unit roll-up and
+    the trend (reports.portfolio_data and its frames). Returns the systems assessed."""
+    from groundwork import reports
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    dims = [d.id for d in rubric.dimensions]
+    with Store(db) as s:
+        data = reports.portfolio_data(s, rubric.stage_ids, today=dt.date(2027, 6, 1))
+    heat = reports.heatmap(data, data.systems, dims)
+    reports.unit_rollup(data, data.systems, dims)
+    reports.trend(data, data.systems)
+    return int(heat.notna().any(axis=1).sum())
+
+
+def page_plain(db: Path) -> int:
+    """The anchor: the same rows read with plain SQL (each system's unit and its latest
+    final round's dimension scores, every final verdict), then a pandas group-by per unit
+    and dimension and one per quarter."""
+    import pandas as pd
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        scores = pd.read_sql_query(
+            "with f as (select * from (select a.id, a.scope_id, row_number() over (partition"
+            " by scope_id order by created_at desc, id desc) as n from assessments a"
+            " where status = 'final') where n = 1)"
+            " select f.scope_id, p.name as unit, j.key as dimension, j.value as score"
+            " from f join scopes s on s.id = f.scope_id join scopes p on p.id = s.parent_id"
+            " join round_summaries r on r.assessment_id = f.id, json_each(r.dimensions) j",
+            conn,
+        )
+        verdicts = pd.read_sql_query(
+            "select a.scope_id, substr(a.created_at, 1, 10) as date, r.verdict"
+            " from assessments a join round_summaries r on r.assessment_id = a.id"
+            " where a.status = 'final'",
+            conn,
+        )
+    finally:
+        conn.close()
+    scores.groupby(["unit", "dimension"])["score"].agg(["mean", "min", "max", "std", "count"])
+    verdicts["quarter"] = pd.PeriodIndex(pd.to_datetime(verdicts["date"]), freq="Q")
+    verdicts["ready"] = verdicts["verdict"] == "ready"
+    verdicts.groupby("quarter")["ready"].mean()
+    return int(scores["scope_id"].nunique())
+
+
+def bench_portfolio_page(ctx: Context) -> list[Result]:
+    results = []
+    for systems in _page_sizes(ctx):
+        db, _ = portfolio_db(ctx, systems)
+        landed(page_data(db) == systems, f"portfolio page data: not {systems} systems")
+        landed(page_plain(db) == systems, f"plain group-by: not {systems} systems")
+        reals, plains = interleave(
+            lambda db=db: _ms(lambda: page_data(db)),
+            lambda db=db: _ms(lambda: page_plain(db)),
+            ctx.sizes.portfolio_runs,
+        )
+        results.append(
+            Result(
+                f"Portfolio page data, {systems} systems x {ctx.sizes.portfolio_rounds} rounds",
+                median(reals),
+                median(plains),
+                max_ratio=PAGE_RATIO,
+                peak_mib=traced_peak(lambda db=db: page_data(db)),
+                anchor_peak_mib=traced_peak(lambda db=db: page_plain(db)),
+                note="systems, heatmap, unit roll-up and trend; anchor: plain SQL and a "
+                f"pandas group-by; median of {len(reals)} interleaved runs",
+            )
+        )
+    return results
+
+
+def _page_sizes(ctx: Context) -> tuple[int, ...]:
+    """500 and 2000 systems (the sizes the goals name), or the tests' tiny size."""
+    return tuple(n for n in ctx.sizes.portfolio if n in PAGE_SIZES) or ctx.sizes.portfolio[:1]
+
+
+def _ms(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return ms_since(t)
+
+
+def bench_portfolio_workbook(ctx: Context) -> list[Result]:
+    from openpyxl import Workbook, load_workbook
+
+    from groundwork.excel import portfolio_workbook
+
+    results = []
+    for systems in _page_sizes(ctx):
+        db, _ = portfolio_db(ctx, systems)
+        store = Store(db)
+
+        def real(store: Store = store) -> bytes:
+            return portfolio_workbook(store, ctx.rubric, today=dt.date(2027, 6, 1))
+
+        first = real()
+        book = load_workbook(io.BytesIO(first))
+        sheets = {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book}
+        cells = sum(sum(v is not None for v in row) for rows in sheets.values() for row in rows)
+        landed(len(sheets["Heatmap"]) == systems + 1, "the heatmap misses systems")
+
+        def plain(sheets: dict = sheets) -> bytes:
+            wb = Workbook()
+            wb.remove(wb.active)
+            for title, rows in sheets.items():
+                ws = wb.create_sheet(title)
+                for row in rows:
+                    ws.append(row)
+            out = io.BytesIO()
+            wb.save(out)
+            return out.getvalue()
+
+        runs = max(1, min(ctx.sizes.workbook_runs, 3))
+        reals, plains = interleave(lambda: _ms(real), lambda: _ms(plain), runs)
+        max_value, max_ratio = WORKBOOK_GOALS.get(systems, (None, None))
+        results.append(
+            Result(
+                f"Portfolio workbook, {systems} systems",
+                median(reals),
+                median(plains),
+                max_value=max_value,
+                max_ratio=max_ratio,
+                peak_mib=traced_peak(real),
+                anchor_peak_mib=traced_peak(plain),
+                note=f"{len(sheets)} sheets, {cells} cells, {len(first) / 1e6:.1f} MB; anchor: "
+                f"plain openpyxl writing the same cells; median of {len(reals)} runs",
+            )
+        )
+        store.close()
+    return results
 
 
 # ---------------------------------------------------------------------------------
@@ -1279,6 +1446,8 @@ FIGURES: dict[str, Callable[[Context], list[Result]]] = {
     "assess": bench_assess,
     "results": bench_results,
     "portfolio": bench_portfolio,
+    "portfolio-page": bench_portfolio_page,
+    "portfolio-workbook": bench_portfolio_workbook,
     "workshop": bench_workshop,
     "workbook": bench_workbook,
     "server": bench_server,

@@ -195,6 +195,7 @@ def offline(s: Store, scope_id: int) -> None:
             f"{plain(upload.name)}: {plain(doc.round.label)}, "
             f"{ui.count(len(doc.answers), 'answer')}, "
             f"{ui.count(len(doc.roadmap), 'roadmap item')}, "
+            f"{ui.count(len(doc.outcomes), 'outcome')}, "
             f"from {plain(interchange.made_for(doc))}."
         )
         elsewhere = interchange.made_for_another(doc, path)

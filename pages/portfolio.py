@@ -5,11 +5,15 @@ import streamlit as st
 
 from groundwork import demo, reports, ui
 from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
+from groundwork.ui import portfolio
 from groundwork.ui.text import plain
 
 st.title("Portfolio")
 ui.welcome()
-st.caption("Every AI system, its stage and risk tier, and the verdict of its latest round.")
+st.caption(
+    "Every AI system, its stage and risk tier, and where its latest final round leaves it; "
+    "open drafts are shown as drafts and left out of every roll-up."
+)
 
 with ui.friendly_errors(), ui.store() as s:
     rubric = ui.default_rubric()
@@ -23,17 +27,20 @@ with ui.friendly_errors(), ui.store() as s:
                 demo.seed(s)
                 st.rerun()
     else:
-        summary = reports.portfolio_summary(rows, rubric.stage_ids)
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("AI systems", summary["systems"])
-        m2.metric("Ready for their target stage", f"{summary['ready']} of {summary['assessed']}")
-        first = plain(rubric.stage(rubric.stage_ids[0]).title.lower())
-        m3.metric(
-            f"Stuck in {first}",
-            summary["stuck_in_pilot"],
-            help=f"In {first}, and the latest round is not ready for its target stage.",
-        )
-        m4.metric(f"Beyond {first}", summary["beyond_pilot"])
+        data = portfolio.data(s, rubric)
+        chosen = portfolio.filters(data, rubric)
+        portfolio.headline(data, chosen, rubric)
+        portfolio.stuck_list(data, chosen, rubric)
+        heat, stages, units, trend = st.tabs(["Heatmap", "Stages", "Units", "Trend"])
+        with heat:
+            portfolio.heatmap_section(data, chosen, rubric)
+        with stages:
+            portfolio.stage_section(data, chosen, rubric)
+        with units:
+            portfolio.unit_section(data, chosen, rubric)
+        with trend:
+            portfolio.trend_section(data, chosen)
+        portfolio.workbook_download(str(s.path))
 
     for org in orgs:
         st.subheader(plain(org["name"]))

@@ -11,6 +11,7 @@ from groundwork.scoring import (
     explain_overall,
     explain_readiness,
 )
+from groundwork.ui import outcomes
 from groundwork.ui.text import plain, rubric_text
 
 
@@ -90,6 +91,8 @@ with ui.friendly_errors(), ui.store() as s:
                     icon=":material/block:",
                     query_params=where,
                 )
+
+        outcomes.outcome_warnings(s, stored.scope_id)
 
         answered = sum(d.answered for d in card.dimensions)
         total = len(card.questions)

@@ -17,6 +17,7 @@ PAGES = [
     "pages/assess.py",
     "pages/results.py",
     "pages/roadmap.py",
+    "pages/outcomes.py",
     "pages/rubric.py",
 ]
 CRASH = "Something went wrong"
@@ -55,6 +56,11 @@ def open_page(page: str, db: Path, monkeypatch, **query: str) -> AppTest:
     return at
 
 
+def org_table(at: AppTest):
+    """The portfolio's table of every unit and system (the one with a Name column)."""
+    return next(d.value for d in at.dataframe if "Name" in d.value.columns)
+
+
 def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not [e for e in at.error if CRASH in str(e.value)], [e.value for e in at.error]
@@ -84,7 +90,7 @@ def test_navigation_switches_pages_with_the_pinned_streamlit(demo_db, monkeypatc
 
 def test_portfolio_lists_the_demo_systems_with_verdicts(demo_db, monkeypatch):
     at = open_page(PAGES[0], demo_db, monkeypatch)
-    table = at.dataframe[0].value
+    table = org_table(at)
     assert {"Claims triage assistant", "Broker email summariser"} <= set(table["Name"])
     assert table["Verdict"].str.contains("ready").any()
 
@@ -491,7 +497,7 @@ def test_a_draft_shows_as_a_draft_on_the_portfolio_not_as_its_readiness(tmp_path
         s.save_answer(aid, "MON-1", Answer(3))
     at = open_page(PAGES[0], db, monkeypatch)
     assert_clean(at)
-    table = at.dataframe[0].value.set_index("Name")
+    table = org_table(at).set_index("Name")
     assert table.loc["Zulu bot", "Verdict"] == "draft · 1 of 32 questions answered"
     assert table.loc["Zulu bot", "Blockers"] == ""
     assert table["Readiness"].isna()["Zulu bot"]
@@ -593,3 +599,104 @@ def test_the_rubric_page_shows_tier_floors_evidence_prompts_and_articles(demo_db
     assert set(articles.columns) >= {"Article", "Binds", "Applies from"}
     captions = " ".join(c.value for c in at.caption)
     assert "Art. 12 (provider; from 2027-12-02)" in captions
+
+
+def test_the_portfolio_shows_the_heatmap_the_stuck_pilot_and_the_unit_roll_up(demo_db, monkeypatch):
+    at = open_page(PAGES[0], demo_db, monkeypatch)
+    assert_clean(at)
+    stuck = [m for m in at.metric if m.label.startswith("Stuck in")]
+    assert stuck and stuck[0].value == "1"
+    warning = " ".join(w.value for w in at.warning)
+    assert "Claims triage assistant (290 days)" in warning
+    charts = [c for c in at.get("plotly_chart")]
+    assert len(charts) >= 2, "the heatmap and the trend"
+    units = next(d.value for d in at.dataframe if "Spread (SD)" in d.value.columns)
+    assert set(units["Unit"]) == {"Claims", "Underwriting"}
+    pilots = next(
+        d.value for d in at.dataframe if "Days in stage" in d.value.columns and len(d.value) == 2
+    )
+    assert pilots.set_index("System").loc["Policy wording drafter", "Drafts"] == "draft open (1)"
+
+
+def test_portfolio_filters_narrow_every_roll_up(demo_db, monkeypatch):
+    at = open_page(PAGES[0], demo_db, monkeypatch)
+    at.multiselect(key="pf-unit").select("Underwriting").run()
+    assert_clean(at)
+    units = next(d.value for d in at.dataframe if "Spread (SD)" in d.value.columns)
+    assert set(units["Unit"]) == {"Underwriting"}
+    assert not any("290 days" in w.value for w in at.warning)
+
+
+def test_the_outcomes_page_charts_the_demo_trap_and_records_a_value(demo_db, tmp_path, monkeypatch):
+    import shutil
+
+    db = tmp_path / "copy.db"
+    shutil.copy(demo_db, db)
+    with open_store(db) as s:
+        claims = next(x.id for x in s.scopes(kind="system") if x.name == "Claims triage assistant")
+        (outcome,) = s.outcomes(claims)
+    at = open_page("pages/outcomes.py", db, monkeypatch, scope=str(claims))
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 2, "the headline and its counter-measure"
+    assert any("improved while the counter-measure" in w.value for w in at.warning)
+    at.number_input(key=f"ov-{outcome.id}-v").set_value(820)
+    [submit] = [b for b in at.get("form_submit_button") if "Record value" in str(b.proto.label)]
+    submit.click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        assert s.outcomes(claims)[0].headline.latest.value == 820
+
+
+def test_an_outcome_added_on_the_page_is_stored(tmp_path, monkeypatch):
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+    at = open_page("pages/outcomes.py", db, monkeypatch, scope=str(bot))
+    assert_clean(at)
+    at.text_input(key="of-new-h-name").input("Cost per case")
+    at.radio(key="of-new-h-dir").set_value("lower")
+    at.number_input(key="of-new-h-base").set_value(12.5)
+    at.number_input(key="of-new-target").set_value(9)
+    [submit] = [b for b in at.get("form_submit_button") if "Add outcome" in str(b.proto.label)]
+    submit.click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        (o,) = s.outcomes(bot)
+    assert (o.name, o.headline.direction, o.headline.baseline, o.target) == (
+        "Cost per case",
+        "lower",
+        12.5,
+        9.0,
+    )
+
+
+def test_results_warn_when_a_counter_measure_got_worse_while_the_headline_improved(
+    demo_db, monkeypatch
+):
+    with open_store(demo_db) as s:
+        claims = next(x.id for x in s.scopes(kind="system") if x.name == "Claims triage assistant")
+        aid = s.assessments(claims)[-1].id
+    at = open_page("pages/results.py", demo_db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    assert any(w.value.startswith("Outcome:") and "got worse" in w.value for w in at.warning)
+
+
+def test_a_large_portfolio_heatmap_shows_the_weakest_systems_and_names_a_few_stuck(
+    tmp_path, monkeypatch
+):
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    db = tmp_path / "big.db"
+    with open_store(db) as s, s.write():
+        org = s.create_organisation("Big")
+        for n in range(65):
+            sid = s.create_scope(org, "system", f"S{n:02d}", stage="pilot", tier="minimal",
+                                 created_at="2020-01-01T09:00:00+00:00")  # fmt: skip
+            answers = {q.id: Answer(1 + (n % 5)) for q in rubric.questions}
+            s.import_round(sid, rubric, "production", "minimal", answers, final=True)
+    at = open_page(PAGES[0], db, monkeypatch)
+    assert_clean(at)
+    assert any("The 60 weakest of 65" in c.value for c in at.caption)
+    assert any("and 53 more, listed under Stages" in w.value for w in at.warning)

@@ -75,7 +75,10 @@ def test_portfolio_shows_hostile_names_literally(db, monkeypatch):
     strings = markdown_strings(at)
     assert_inert(strings)
     assert_shown(strings, hostile.ORGANISATION, f"Results: {hostile.SYSTEM}")
-    assert hostile.SYSTEM in set(at.dataframe[0].value["Name"])  # cells are plain text
+    tables = [d.value for d in at.dataframe]
+    names = next(t for t in tables if "Name" in t.columns)
+    assert hostile.SYSTEM in set(names["Name"])  # cells are plain text
+    assert any(hostile.SYSTEM in set(t.get("System", [])) for t in tables)  # the stage lists
 
 
 def test_assess_shows_hostile_names_and_rubric_text_literally(db, monkeypatch):

@@ -293,3 +293,46 @@ def test_two_devices_answering_one_question_are_both_told(server, browser):
     finally:
         for c in contexts:
             c.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory) -> Iterator[Server]:
+    """The app on a copy of the demo database."""
+    from groundwork import demo
+
+    db = tmp_path_factory.mktemp("demo-server") / "groundwork.db"
+    demo.reset(db)
+    yield from serve(db)
+
+
+def test_the_portfolio_heatmap_and_an_outcome_chart_render_on_the_demo(demo_server, page):
+    goto(page, demo_server)
+    expect(page.get_by_text("Claims triage assistant (290 days)")).to_be_visible()
+    heatmap = page.get_by_test_id("stPlotlyChart").first
+    heatmap.locator(".main-svg").first.wait_for()
+    expect(heatmap.locator(".hm, .heatmaplayer").first).to_be_attached()
+    expect(heatmap.get_by_text("Monitoring", exact=True)).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)  # the trend chart waits, hidden, in its tab
+    page.screenshot(path=str(ARTIFACTS / "20-portfolio-heatmap.png"), full_page=True)
+    page.get_by_role("tab", name="Stages").click()
+    expect(page.get_by_role("tabpanel").get_by_test_id("stDataFrame").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "21-portfolio-stages.png"), full_page=True)
+    page.get_by_role("tab", name="Trend").click()
+    trend = page.get_by_test_id("stPlotlyChart").nth(1)
+    trend.locator(".main-svg").first.wait_for()
+    expect(trend.get_by_text("1 of 3").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "22-portfolio-trend.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Portfolio workbook (.xlsx)").click()
+    assert download.value.suggested_filename.startswith("groundwork-portfolio-")
+
+    goto(page, demo_server, "/outcomes?scope=4")
+    expect(page.get_by_text("Claims handled by people per week").first).to_be_visible()
+    charts = page.get_by_test_id("stPlotlyChart")
+    expect(charts).to_have_count(2)
+    for chart in charts.all():
+        chart.locator(".main-svg").first.wait_for()
+    expect(charts.first.get_by_text("Target 800")).to_be_visible()
+    expect(charts.first.get_by_text("Baseline", exact=True)).to_be_visible()
+    expect(page.get_by_text("improved while the counter-measure").first).to_be_visible()
+    screenshot(page, "23-outcomes")

@@ -17,6 +17,7 @@ def demo_store(tmp_path):
 
 
 def first_final_round(store):
+    """The claims triage assistant's first final round: its system has outcomes."""
     return next(a for a in store.assessments() if a.final)
 
 
@@ -24,7 +25,7 @@ def test_export_then_import_gives_the_same_round(demo_store):
     source = first_final_round(demo_store)
     text = interchange.export_json(demo_store, source.id)
     doc = json.loads(text)
-    assert (doc["format"], doc["version"]) == ("groundwork.assessment", 1)
+    assert (doc["format"], doc["version"]) == ("groundwork.assessment", 2)
     assert doc["rubric"]["sha256"] == source.rubric_sha256
 
     org = demo_store.create_organisation("Elsewhere")
@@ -56,7 +57,13 @@ def db_hash(store) -> str:
         (lambda d: d["answers"].append({"question": "NOPE-9", "answer": 3}), "NOPE-9"),
         (lambda d: d["answers"][0].update(answer=7), "not a level"),
         (lambda d: d["answers"].append(dict(d["answers"][0])), "answered twice"),
-        (lambda d: d.update(version=2), "version"),
+        (lambda d: d.update(version=3), "version"),
+        (lambda d: d.update(version=1), "version 1 document has no outcomes"),
+        (lambda d: d["outcomes"][0].update(baseline="Infinity"), "outcomes"),
+        (
+            lambda d: d["outcomes"][0]["values"].append(dict(d["outcomes"][0]["values"][0])),
+            "same date",
+        ),
         (lambda d: d["rubric"].update(source=d["rubric"]["source"] + "\n# edited"), "sha256"),
         (lambda d: d["roadmap"][0].update(status="nearly"), "status"),
         (lambda d: d["round"].update(stage="orbit"), "orbit"),
@@ -115,3 +122,45 @@ def test_an_import_keeps_the_round_dates_and_never_overwrites_newer_roadmap_stat
     assert (copy.created_at, copy.finalised_at) == (source.created_at, source.finalised_at)
     state = demo_store.roadmap_state(source.scope_id)[item]
     assert (state["owner"], state["status"]) == ("Newer owner", "done")
+
+
+def test_outcomes_travel_with_the_assessment_and_merge_without_overwriting(demo_store):
+    source = first_final_round(demo_store)
+    text = interchange.export_json(demo_store, source.id)
+    (doc_outcome,) = json.loads(text)["outcomes"]
+    assert doc_outcome["counter"]["name"] == "Reopened claims among those handled by people"
+    org = demo_store.create_organisation("Elsewhere")
+    scope = demo_store.create_scope(org, "system", "Copy")
+    interchange.import_json(demo_store, text, scope)
+    assert (
+        demo_store.outcomes(scope)[0].headline == demo_store.outcomes(source.scope_id)[0].headline
+    )
+    # a second import adds nothing: the values it carries are known already
+    kept = demo_store.outcomes(scope)
+    interchange.import_json(demo_store, text, scope)
+    assert demo_store.outcomes(scope) == kept
+
+
+def test_a_version_1_document_still_imports(demo_store):
+    source = first_final_round(demo_store)
+    doc = json.loads(interchange.export_json(demo_store, source.id))
+    doc["version"] = 1
+    del doc["outcomes"]
+    org = demo_store.create_organisation("Elsewhere")
+    scope = demo_store.create_scope(org, "system", "Copy")
+    new_id = interchange.import_json(demo_store, json.dumps(doc), scope)
+    assert demo_store.answers(new_id) == demo_store.answers(source.id)
+    assert demo_store.outcomes(scope) == []
+
+
+def test_outcomes_imported_into_a_unit_are_refused_whole(demo_store):
+    from groundwork.store import StoreError
+
+    source = first_final_round(demo_store)
+    text = interchange.export_json(demo_store, source.id)
+    org = demo_store.create_organisation("Elsewhere")
+    unit = demo_store.create_scope(org, "unit", "Claims")
+    before = len(demo_store.assessments())
+    with pytest.raises(StoreError, match="AI system"):
+        interchange.import_json(demo_store, text, unit)
+    assert len(demo_store.assessments()) == before  # no round half-imported

@@ -67,18 +67,23 @@ def test_roadmap_edits_match_rows_by_id_and_ignore_untouched_fields():
     }
 
 
-def test_portfolio_summary_counts_systems_stuck_in_pilot(tmp_path):
+def test_the_headline_counts_a_stuck_pilot_by_its_age_and_no_draft_as_a_verdict(tmp_path):
     from groundwork import demo
 
     demo.reset(tmp_path / "demo.db")
     with open_store(tmp_path / "demo.db") as s:
         stages = load_rubric(DEFAULT_RUBRIC).stage_ids
-        summary = reports.portfolio_summary(reports.portfolio(s), stages)
-    assert summary["systems"] == 4 and summary["assessed"] == 4
+        data = reports.portfolio_data(s, stages)
+    summary = reports.headline(data.systems, stages)
+    assert summary["systems"] == 4
+    # the policy wording drafter has only a draft: no verdict, and not in any roll-up
+    assert summary["assessed"] == 3 and summary["drafts"] == 2
     assert summary["ready"] == 1  # the adjuster knowledge search, ready to scale
-    # the policy wording drafter, and the high-risk claims triage assistant, still short of
-    # the documentation a high-risk system needs for production
-    assert summary["stuck_in_pilot"] == 2
+    # the claims triage assistant has been a pilot for 290 days; the drafter for 40
+    assert summary["stuck_in_pilot"] == 1
+    stuck = data.systems[data.systems["stuck"]]
+    assert list(stuck["name"]) == ["Claims triage assistant"]
+    assert list(stuck["days_in_stage"]) == [290]
     assert summary["beyond_pilot"] == 2
 
 

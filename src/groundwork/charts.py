@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from groundwork.outcomes import Measure
 from groundwork.scoring import Scorecard
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
@@ -189,5 +190,109 @@ def trend(history: list[dict], dimensions: list[tuple[str, str]], low: int, high
         yaxis={"range": [low, high], "dtick": 1, "title": "Score"},
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return fig
+
+
+def heatmap(frame: pd.DataFrame, titles: dict[str, str], low: float, high: float) -> go.Figure:
+    """Rows (systems or units) x dimensions, coloured on the rubric's scale; an empty cell
+    is a system without a final round, never a score of zero."""
+    rows = [text(short(r, 40)) for r in frame.index]
+    columns = [_wrap(titles.get(c, c)) for c in frame.columns]
+    values = frame.to_numpy(dtype=float)
+    labels = [["" if v != v else f"{v:.1f}" for v in row] for row in values]
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            x=columns,
+            y=rows,
+            text=labels,
+            texttemplate="%{text}",
+            zmin=low,
+            zmax=high,
+            colorscale=[[0, "#dc2626"], [0.5, "#facc15"], [1, "#16a34a"]],
+            hovertemplate="%{y} · %{x}: %{z:.2f}<extra></extra>",
+            colorbar={"title": "Score", "dtick": 1},
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_layout(
+        height=max(260, 34 * len(rows) + 120),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def readiness_trend(frame: pd.DataFrame) -> go.Figure:
+    """The share of systems ready for their next stage, per quarter, with the counts."""
+    share = (frame["share"] * 100).round(1)
+    fig = go.Figure(
+        go.Scatter(
+            x=list(frame["quarter"]),
+            y=list(share),
+            mode="lines+markers+text",
+            text=[f"{r} of {a}" for r, a in zip(frame["ready"], frame["assessed"], strict=True)],
+            textposition="top center",
+            line={"color": CURRENT, "width": 3},
+            hovertemplate="%{x}: %{y:.0f}% ready (%{text})<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        yaxis={"range": [0, 105], "title": "Ready for the next stage (%)", "ticksuffix": "%"},
+        xaxis={"title": None, "type": "category"},
+        height=340,
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+    )
+    return fig
+
+
+def outcome_chart(m: Measure, target: float | None = None, title: str = "") -> go.Figure:
+    """A measure over time: its baseline, its dated values and (for a headline) its target."""
+    unit = f" ({text(m.unit)})" if m.unit else ""
+    fig = go.Figure()
+    points = [(r.date, r.value) for r in m.values]
+    if m.baseline is not None:
+        start = m.baseline_date or (points[0][0] if points else None)
+        fig.add_trace(
+            go.Scatter(
+                x=[start],
+                y=[m.baseline],
+                name="Baseline",
+                mode="markers",
+                marker={"symbol": "diamond", "size": 13, "color": PREVIOUS},
+                hovertemplate="Baseline %{x}: %{y}<extra></extra>",
+            )
+        )
+        if start is not None:
+            points = [(start, m.baseline), *points]
+    if points:
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                name="Measured",
+                mode="lines+markers",
+                line={"color": CURRENT, "width": 3},
+                hovertemplate="%{x}: %{y}<extra></extra>",
+            )
+        )
+    if target is not None:
+        fig.add_hline(
+            y=target,
+            line={"color": TARGET, "dash": "dash", "width": 2},
+            annotation_text=f"Target {target:g}",
+            annotation_position="top left",
+        )
+    better = "lower" if m.direction == "lower" else "higher"
+    fig.update_layout(
+        title={"text": f"{text(title or m.name)}{unit}", "font": {"size": 14}},
+        yaxis={"title": f"{better} is better"},
+        legend={"orientation": "h", "y": -0.25},
+        height=300,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
     return fig

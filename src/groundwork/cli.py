@@ -278,6 +278,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from groundwork.store import StoreError, open_store
 
     start = dt.date.fromisoformat(args.start) if args.start else None
+    if args.portfolio:
+        return _export_portfolio(args)
     if args.out.lower().endswith(".json"):
         from groundwork.interchange import export_json
 
@@ -287,7 +289,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             except StoreError as exc:
                 raise CommandError(str(exc)) from None
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v1)")
+        print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v2)")
         return 0
     with open_store() as store:
         try:
@@ -299,6 +301,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = _export_path(args.out)
     out.write_bytes(data)
     print(f"Roadmap workbook of assessment {args.assessment} written to {out}")
+    return 0
+
+
+def _export_portfolio(args: argparse.Namespace) -> int:
+    from groundwork.excel import portfolio_workbook
+    from groundwork.store import open_store
+
+    out = _export_path(args.out)
+    with open_store() as store:
+        data = portfolio_workbook(store)
+    out.write_bytes(data)
+    print(f"Portfolio workbook written to {out}")
     return 0
 
 
@@ -423,7 +437,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_json(args: argparse.Namespace, data: bytes) -> int:
     from groundwork.interchange import InterchangeError, import_document, read_document
-    from groundwork.store import open_store
+    from groundwork.store import StoreError, open_store
 
     if not args.scope:
         raise CommandError("an assessment file needs --scope NAME: the scope it becomes a round of")
@@ -438,11 +452,14 @@ def _import_json(args: argparse.Namespace, data: bytes) -> int:
         print(
             f"Into: {store.scope_path(scope_id)}: {doc.round.label}, target {doc.round.stage}, "
             f"tier {doc.round.tier}, {count(len(doc.answers), 'answer')}, "
-            f"{count(len(doc.roadmap), 'roadmap item')}"
+            f"{count(len(doc.roadmap), 'roadmap item')}, {count(len(doc.outcomes), 'outcome')}"
         )
         if not _confirm(args, "Import as a new round?"):
             return 0
-        aid = import_document(store, doc, scope_id, who=args.who)
+        try:
+            aid = import_document(store, doc, scope_id, who=args.who)
+        except StoreError as exc:
+            raise CommandError(f"{args.file}: refused, nothing was imported: {exc}") from None
     print(f"Imported as assessment {aid}.")
     return 0
 
@@ -495,10 +512,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_note = "The database is $GROUNDWORK_DB (default data/groundwork.db)."
     p = sub.add_parser(
         "export",
-        help="the roadmap workbook (.xlsx) of a stored assessment",
+        help="the roadmap workbook (.xlsx) of a stored assessment, or the portfolio workbook",
         description="Write the roadmap workbook of a stored assessment. " + db_note,
     )
-    p.add_argument("--assessment", type=int, required=True, help="assessment id")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--assessment", type=int, help="assessment id")
+    which.add_argument(
+        "--portfolio",
+        action="store_true",
+        help="the portfolio workbook: heatmap, stages with ages, unit roll-up, outcomes, trend",
+    )
     p.add_argument("out", help="the .xlsx workbook to write, or a .json assessment document")
     p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
     p.add_argument("--accent", help="header colour, #RRGGBB (default: the organisation's)")

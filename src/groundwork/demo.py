@@ -10,6 +10,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from groundwork.outcomes import Measure, Outcome, Reading
 from groundwork.roadmap import build_roadmap
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer
@@ -96,6 +97,84 @@ def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> 
     return answers
 
 
+# How long ago each system was set up, in days: the claims triage pilot has been a pilot
+# for most of a year (stuck in pilot), the policy wording drafter is a young pilot.
+CREATED_DAYS_AGO = {
+    "Claims triage assistant": 290,
+    "Adjuster knowledge search": 420,
+    "Policy wording drafter": 40,
+    "Broker email summariser": 520,
+}
+
+
+def _monthly(today: dt.date, start: dt.date, values: list[float]) -> tuple[Reading, ...]:
+    """Readings a month apart, the last one a fortnight before ``today``."""
+    last = today - dt.timedelta(days=14)
+    step = (last - start) / max(len(values), 1)
+    return tuple(Reading(start + step * (i + 1), v) for i, v in enumerate(values))
+
+
+def _outcomes(today: dt.date) -> dict[str, list[Outcome]]:
+    """Two systems' business outcomes. The claims triage assistant shows the trap the
+    counter-measure exists for: fewer claims left to people, and more of those reopened."""
+    base = _quarter_start(today, 2)
+    return {
+        "Claims triage assistant": [
+            Outcome(
+                Measure(
+                    "Claims handled by people per week",
+                    "claims",
+                    "lower",
+                    1200.0,
+                    base,
+                    _monthly(today, base, [1150, 1080, 1010, 960, 900, 860]),
+                ),
+                target=800.0,
+                counter=Measure(
+                    "Reopened claims among those handled by people",
+                    "%",
+                    "lower",
+                    4.0,
+                    base,
+                    _monthly(today, base, [4.1, 4.4, 4.9, 5.2, 5.6, 6.1]),
+                ),
+            )
+        ],
+        "Adjuster knowledge search": [
+            Outcome(
+                Measure(
+                    "Average handling time per claim",
+                    "minutes",
+                    "lower",
+                    34.0,
+                    base,
+                    _monthly(today, base, [33, 31.5, 30, 29, 27.5, 27]),
+                ),
+                target=25.0,
+                counter=Measure(
+                    "First-contact resolution",
+                    "%",
+                    "higher",
+                    71.0,
+                    base,
+                    _monthly(today, base, [71, 72, 72, 73, 74, 74]),
+                ),
+            ),
+            Outcome(
+                Measure(
+                    "Cost per resolved claim",
+                    "EUR",
+                    "lower",
+                    48.0,
+                    base,
+                    _monthly(today, base, [47, 45, 44, 44, 43, 42]),
+                ),
+                target=40.0,
+            ),
+        ],
+    }
+
+
 def _quarter_start(today: dt.date, quarters_ago: int) -> dt.date:
     month = (today.month - 1) // 3 * 3 + 1
     year, month = today.year, month - 3 * quarters_ago
@@ -120,10 +199,21 @@ def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
         )
         for name in ("Claims", "Underwriting")
     }
+    outcomes = _outcomes(today)
     for name, unit, stage, tier, base, rounds in SYSTEMS:
+        made = today - dt.timedelta(days=CREATED_DAYS_AGO[name])
         scope = store.create_scope(
-            org, "system", name, parent_id=units[unit], stage=stage, tier=tier, who=WHO
+            org,
+            "system",
+            name,
+            parent_id=units[unit],
+            stage=stage,
+            tier=tier,
+            who=WHO,
+            created_at=f"{made.isoformat()}T09:00:00+00:00",
         )
+        for outcome in outcomes.get(name, []):
+            store.save_outcome(scope, outcome, who=WHO)
         target = rubric.next_stage(stage) or stage
         previous = None
         for n, (ago, uplift) in enumerate(rounds):

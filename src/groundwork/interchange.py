@@ -1,5 +1,6 @@
-"""JSON interchange: a whole assessment (scope, round, rubric, answers, roadmap state) as one
-versioned document, so a round can move between Groundwork installations or be archived.
+"""JSON interchange: a whole assessment (scope, round, rubric, answers, roadmap state and,
+from version 2, the system's business outcomes) as one versioned document, so a round can
+move between Groundwork installations or be archived. Version 1 documents still import.
 
 The document carries the rubric text, so it explains itself without the source file; an
 import checks everything first and then writes in one transaction, or not at all.
@@ -13,13 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from groundwork.limits import MAX_TEXT
+from groundwork.limits import MAX_OUTCOMES, MAX_READINGS, MAX_TEXT, MAX_UNIT
+from groundwork.outcomes import Measure, Outcome, Reading
 from groundwork.rubric import Rubric, RubricError, parse_rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, check_stage_and_tier, validate_answers
 from groundwork.store import ROADMAP_STATUSES, Store, now
 
 FORMAT = "groundwork.assessment"
-VERSION = 1
+VERSION = 2  # 2 adds outcomes; 1 still imports
 
 
 class _Doc(BaseModel):
@@ -67,17 +69,67 @@ class RoadmapItemDoc(_Doc):
     notes: str = Field("", max_length=MAX_TEXT)
 
 
+class ReadingDoc(_Doc):
+    date: dt.date
+    value: float = Field(allow_inf_nan=False)
+
+
+class MeasureDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field("", max_length=MAX_UNIT)
+    direction: Literal["higher", "lower"] = Field(description="which way is better")
+    baseline: float | None = Field(None, allow_inf_nan=False)
+    baseline_date: dt.date | None = None
+    values: list[ReadingDoc] = Field([], max_length=MAX_READINGS)
+
+
+class OutcomeDoc(MeasureDoc):
+    """A business outcome of the system (version 2): a headline measure with a target and
+    an optional counter-measure that must not get worse."""
+
+    target: float | None = Field(None, allow_inf_nan=False)
+    counter: MeasureDoc | None = None
+
+
 class AssessmentDoc(_Doc):
-    """A whole assessment, as exchanged between installations (format version 1)."""
+    """A whole assessment, as exchanged between installations (format version 2; version 1
+    documents, without outcomes, are read as well)."""
 
     format: Literal["groundwork.assessment"] = FORMAT
-    version: Literal[1] = VERSION
+    version: Literal[1, 2] = VERSION
     exported_at: str
     scope: ScopeDoc
     round: RoundDoc
     rubric: RubricDoc
     answers: list[AnswerDoc]
     roadmap: list[RoadmapItemDoc] = []
+    outcomes: list[OutcomeDoc] = Field([], max_length=MAX_OUTCOMES)
+
+
+def _measure_doc(m: Measure) -> dict:
+    return {
+        "name": m.name,
+        "unit": m.unit,
+        "direction": m.direction,
+        "baseline": m.baseline,
+        "baseline_date": m.baseline_date,
+        "values": [ReadingDoc(date=r.date, value=r.value) for r in m.values],
+    }
+
+
+def _measure(doc: MeasureDoc) -> Measure:
+    return Measure(
+        doc.name,
+        doc.unit,
+        doc.direction,
+        doc.baseline,
+        doc.baseline_date,
+        tuple(Reading(r.date, r.value) for r in doc.values),
+    )
+
+
+def outcome_from(doc: OutcomeDoc) -> Outcome:
+    return Outcome(_measure(doc), doc.target, _measure(doc.counter) if doc.counter else None)
 
 
 def made_for(doc: AssessmentDoc) -> str:
@@ -144,6 +196,14 @@ def export_assessment(store: Store, assessment_id: int) -> AssessmentDoc:
             )
             for item_id, row in sorted(state.items())
         ],
+        outcomes=[
+            OutcomeDoc(
+                **_measure_doc(o.headline),
+                target=o.target,
+                counter=MeasureDoc(**_measure_doc(o.counter)) if o.counter else None,
+            )
+            for o in store.outcomes(a.scope_id)
+        ],
     )
 
 
@@ -204,6 +264,9 @@ def read_document(text: str | bytes) -> AssessmentDoc:
         check_stage_and_tier(rubric, doc.round.stage, doc.round.tier)
     except ValueError as exc:
         problems.append(f"round: {exc}")
+    if doc.version == 1 and doc.outcomes:
+        problems.append("outcomes: a version 1 document has no outcomes (they came in version 2)")
+    problems += _outcome_problems(doc.outcomes)
     if problems:
         raise InterchangeError(problems)
     return doc
@@ -223,6 +286,21 @@ def _answer_problems(rubric: Rubric, answers: list[AnswerDoc]) -> list[str]:
         for p in validate_answers(rubric, {a.question: a.answer}):
             field = "question" if p.startswith("unknown question") else "answer"
             problems.append(f"answers[{i}].{field}: {p}")
+    return problems
+
+
+def _outcome_problems(outcomes: list[OutcomeDoc]) -> list[str]:
+    problems, seen = [], {}
+    for i, o in enumerate(outcomes):
+        if o.name in seen:
+            problems.append(f"outcomes[{i}].name: '{o.name}' is also outcomes[{seen[o.name]}]")
+        seen.setdefault(o.name, i)
+        for where, m in ((f"outcomes[{i}]", o), (f"outcomes[{i}].counter", o.counter)):
+            if m is None:
+                continue
+            days = [r.date for r in m.values]
+            if len(days) != len(set(days)):
+                problems.append(f"{where}.values: two values on the same date")
     return problems
 
 
@@ -298,7 +376,32 @@ def import_document(store: Store, doc: AssessmentDoc, scope_id: int, who: str = 
                 due=item.due.isoformat() if item.due else None,
                 notes=item.notes,
             )
+        _import_outcomes(store, doc, scope_id, who)
     return aid
+
+
+def _import_outcomes(store: Store, doc: AssessmentDoc, scope_id: int, who: str) -> None:
+    """A system's outcomes from the document: new ones are added; for one it already has
+    (same name), only values on dates it has no figure for are added."""
+    if not doc.outcomes:
+        return
+    have = {o.name: o for o in store.outcomes(scope_id)}
+    for item in doc.outcomes:
+        outcome = outcome_from(item)
+        kept = have.get(outcome.name)
+        if kept is None:
+            store.save_outcome(scope_id, outcome, who=who)
+            continue
+        for role, mine, theirs in (
+            ("headline", kept.headline, outcome.headline),
+            ("counter", kept.counter, outcome.counter),
+        ):
+            if mine is None or theirs is None:
+                continue
+            known = {r.date for r in mine.values}
+            for r in theirs.values:
+                if r.date not in known:
+                    store.record_value(kept.id, role, r.date, r.value, who=who)  # type: ignore[arg-type]
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -18,3 +18,8 @@ def text_problem(what: str, text: str | None, limit: int = MAX_TEXT) -> str | No
     if text is not None and len(text) > limit:
         return f"{what}: {len(text):,} characters, over the limit of {limit:,}"
     return None
+
+
+MAX_OUTCOMES = 20  # outcome measures per system
+MAX_READINGS = 400  # dated values per measure (eight years of weekly figures)
+MAX_UNIT = 40  # characters of an outcome's unit ("cases per week", "EUR")

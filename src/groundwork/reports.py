@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+
+import pandas as pd
 
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
@@ -283,15 +286,186 @@ def _as_text(value: object) -> str:
     return str(value).strip()
 
 
-def portfolio_summary(rows: list[dict], stages: list[str]) -> dict[str, int]:
-    """Headline counts over the AI systems of a portfolio; ``stages`` in order, the first
-    being the pilot stage."""
-    systems = [r for r in rows if r["kind"] == "system"]
-    first = stages[0] if stages else None
+# -- the portfolio: roll-ups over each system's latest final round -----------------------
+
+PILOT_DAYS = 180  # a pilot older than this is "stuck in pilot" (GROUNDWORK_PILOT_DAYS)
+TREND_QUARTERS = 40  # the portfolio trend looks back at most ten years, whatever the dates
+NOT_ASSESSED = "not assessed"
+
+
+def pilot_days() -> int:
+    """Days in pilot after which a system counts as stuck: GROUNDWORK_PILOT_DAYS, else 180."""
+    try:
+        days = int(os.environ.get("GROUNDWORK_PILOT_DAYS", PILOT_DAYS))
+    except ValueError:
+        return PILOT_DAYS
+    return min(max(days, 1), 3650)
+
+
+@dataclass(frozen=True)
+class PortfolioData:
+    """What the Portfolio page and workbook show, as frames (picklable, so pages cache it).
+
+    ``systems``: one row per AI system with its latest final round (drafts are counted in
+    ``drafts`` and never enter a roll-up); ``scores``: (scope_id, dimension, score) of those
+    rounds; ``verdicts``: (scope_id, date, verdict) of every final round, for the trend.
+    """
+
+    systems: pd.DataFrame
+    scores: pd.DataFrame
+    verdicts: pd.DataFrame
+    first_stage: str
+    pilot_days: int
+
+
+def portfolio_data(
+    store: Store,
+    stages: list[str],
+    *,
+    today: dt.date | None = None,
+    days: int | None = None,
+) -> PortfolioData:
+    """Every system where it stands, from SQL and vectorised pandas (no per-system loop).
+
+    ``stages`` in order, the first being the pilot stage; ``days`` in pilot beyond which a
+    system is flagged stuck (default :func:`pilot_days`).
+    """
+    today = today or dt.date.today()
+    days = days or pilot_days()
+    missing = store.unsummarised_final_rounds()
+    fresh = _final_summaries(store, missing) if missing else {}
+    stored = store.unsummarised_final_rounds() if fresh else []  # read-only: kept in memory
+    systems = pd.DataFrame(
+        store.portfolio_systems(),
+        columns=[
+            "scope_id", "organisation_id", "name", "stage", "tier", "unit", "stage_since",
+            "drafts", "assessment_id", "round", "target", "date", "verdict", "blockers",
+            "readiness", "score",
+        ],
+    )  # fmt: skip
+    scores = pd.DataFrame(
+        store.portfolio_dimension_scores(), columns=["scope_id", "dimension", "score"]
+    )
+    verdicts = pd.DataFrame(store.final_verdicts(), columns=["scope_id", "date", "verdict"])
+    if stored:
+        systems, scores, verdicts = _patch(systems, scores, verdicts, stored, fresh)
+    first = stages[0] if stages else ""
+    since = pd.to_datetime(systems["stage_since"].str[:10], errors="coerce", format="%Y-%m-%d")
+    systems["days_in_stage"] = (pd.Timestamp(today) - since).dt.days.astype("Int64")
+    systems["stuck"] = (systems["stage"] == first) & (systems["days_in_stage"] > days)
+    systems["verdict"] = systems["verdict"].fillna(NOT_ASSESSED)
+    systems["unit"] = systems["unit"].fillna("")
+    return PortfolioData(systems, scores, verdicts, first, days)
+
+
+def _patch(systems, scores, verdicts, rounds: list[Assessment], fresh: dict[int, dict]):
+    """Summaries computed on this read that the database could not keep (read-only)."""
+    ids = {a.id: a for a in rounds}
+    s = pd.DataFrame.from_dict(
+        {aid: {k: fresh[aid][k] for k in ("verdict", "blockers", "readiness", "score")}
+         for aid in ids}, orient="index",
+    )  # fmt: skip
+    pick = systems["assessment_id"].isin(list(ids))
+    for col in s.columns:
+        systems.loc[pick, col] = systems.loc[pick, "assessment_id"].map(s[col])
+    latest = systems.loc[pick, ["scope_id", "assessment_id"]]
+    extra = [
+        (sid, dim, value)
+        for sid, aid in latest.itertuples(index=False)
+        for dim, value in fresh[aid]["dimensions"].items()
+        if value is not None
+    ]
+    scores = pd.concat([scores, pd.DataFrame(extra, columns=scores.columns)], ignore_index=True)
+    more = [(a.scope_id, a.date, fresh[a.id]["verdict"]) for a in rounds]
+    verdicts = pd.concat([verdicts, pd.DataFrame(more, columns=verdicts.columns)])
+    return systems, scores, verdicts.sort_values("date", kind="stable")
+
+
+def filter_systems(
+    systems: pd.DataFrame,
+    *,
+    units: list[str] | None = None,
+    stages: list[str] | None = None,
+    tiers: list[str] | None = None,
+    verdicts: list[str] | None = None,
+) -> pd.DataFrame:
+    """The systems that match every filter given (an empty or None filter keeps all)."""
+    keep = pd.Series(True, index=systems.index)
+    for column, wanted in (("unit", units), ("stage", stages), ("tier", tiers),
+                           ("verdict", verdicts)):  # fmt: skip
+        if wanted:
+            keep &= systems[column].isin(wanted)
+    return systems[keep]
+
+
+def headline(systems: pd.DataFrame, stages: list[str]) -> dict[str, int]:
+    """Headline counts; verdicts are those of final rounds only (a draft is no verdict)."""
     return {
         "systems": len(systems),
-        "assessed": sum(r["verdict"] is not None for r in systems),
-        "ready": sum(r["verdict"] == "ready" for r in systems),
-        "stuck_in_pilot": sum(r["stage"] == first and r["verdict"] == "not ready" for r in systems),
-        "beyond_pilot": sum(r["stage"] in stages[1:] for r in systems),
+        "assessed": int((systems["verdict"] != NOT_ASSESSED).sum()),
+        "ready": int((systems["verdict"] == "ready").sum()),
+        "stuck_in_pilot": int(systems["stuck"].sum()),
+        "beyond_pilot": int(systems["stage"].isin(stages[1:]).sum()),
+        "drafts": int((systems["drafts"] > 0).sum()),
     }
+
+
+def heatmap(data: PortfolioData, systems: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
+    """Systems x dimensions: the latest final round's dimension scores (NaN: not scored)."""
+    scores = data.scores[data.scores["scope_id"].isin(systems["scope_id"])]
+    wide = scores.pivot_table(index="scope_id", columns="dimension", values="score")
+    wide = wide.reindex(index=systems["scope_id"], columns=dimensions)
+    wide.index = pd.Index(systems["name"].to_list(), name="system")
+    return wide
+
+
+def unit_rollup(data: PortfolioData, systems: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
+    """Per unit and dimension: the mean score over its assessed systems, with the spread
+    (lowest, highest, standard deviation) and how many systems it rests on."""
+    scores = data.scores.merge(systems[["scope_id", "unit"]], on="scope_id")
+    scores["unit"] = scores["unit"].replace("", "(no unit)")
+    out = scores.groupby(["unit", "dimension"])["score"].agg(
+        mean="mean", low="min", high="max", sd="std", systems="count"
+    )
+    order = {d: i for i, d in enumerate(dimensions)}
+    out = out.reset_index()
+    out["_order"] = out["dimension"].map(order)
+    return out.sort_values(["unit", "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+def unit_heatmap(rollup: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
+    """Units x dimensions of the roll-up's mean scores."""
+    wide = rollup.pivot_table(index="unit", columns="dimension", values="mean")
+    return wide.reindex(columns=dimensions)
+
+
+def trend(data: PortfolioData, systems: pd.DataFrame) -> pd.DataFrame:
+    """Per quarter: how many systems had a final round by then, and the share whose latest
+    final round by the end of that quarter was ready for its target (the next stage)."""
+    v = data.verdicts[data.verdicts["scope_id"].isin(systems["scope_id"])].copy()
+    columns = ["quarter", "assessed", "ready", "share"]
+    if v.empty:
+        return pd.DataFrame(columns=columns)
+    v["quarter"] = pd.PeriodIndex(
+        pd.to_datetime(v["date"], errors="coerce", format="%Y-%m-%d"), freq="Q"
+    )
+    v = v.dropna(subset=["quarter"])
+    v["ready"] = (v["verdict"] == "ready").astype(float)
+    last = v.groupby(["scope_id", "quarter"])["ready"].last().unstack("quarter")
+    end = last.columns.max()
+    quarters = pd.period_range(max(last.columns.min(), end - (TREND_QUARTERS - 1)), end, freq="Q")
+    # a round before the window still says where a system stood when the window opens
+    before = last.loc[:, last.columns < quarters[0]].ffill(axis=1)
+    grid = last.reindex(columns=quarters)
+    if not before.empty:
+        grid[quarters[0]] = grid[quarters[0]].fillna(before.iloc[:, -1])
+    grid = grid.ffill(axis=1)
+    out = pd.DataFrame(
+        {
+            "quarter": [f"{q.year} Q{q.quarter}" for q in quarters],
+            "assessed": grid.notna().sum().to_numpy(),
+            "ready": grid.sum().to_numpy().astype(int),
+        }
+    )
+    out["share"] = out["ready"] / out["assessed"].where(out["assessed"] > 0)
+    return out

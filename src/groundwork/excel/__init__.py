@@ -20,6 +20,7 @@ from groundwork.excel.imports import (
     read_questionnaire,
     workbook_kind,
 )
+from groundwork.excel.portfolio import portfolio_workbook
 from groundwork.excel.questionnaire import questionnaire_workbook
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "check_package",
     "export_workbook",
     "import_questionnaire",
+    "portfolio_workbook",
     "preview_questionnaire",
     "preview_roadmap",
     "questionnaire_workbook",

@@ -23,6 +23,8 @@ from groundwork.store.connection import (
     now,
     release,
 )
+from groundwork.store.outcomes import Outcomes
+from groundwork.store.portfolio import Portfolio
 from groundwork.store.records import (
     ROADMAP_FIELDS,
     ROADMAP_STATUSES,
@@ -59,7 +61,7 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap):
+class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:

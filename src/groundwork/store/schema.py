@@ -181,6 +181,48 @@ def m005_round_summaries(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_outcomes(db: Database) -> None:
+    """The business outcomes that justify a system: a headline measure with its target, an
+    optional counter-measure that must not get worse, and dated values of both."""
+    db["outcomes"].create(
+        {
+            "id": int,
+            "scope_id": int,
+            "name": str,
+            "unit": str,
+            "direction": str,
+            "baseline": float,
+            "baseline_date": str,
+            "target": float,
+            "counter_name": str,
+            "counter_unit": str,
+            "counter_direction": str,
+            "counter_baseline": float,
+            "counter_baseline_date": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"scope_id", "name", "direction", "created_at", "updated_at"},
+        foreign_keys=[("scope_id", "scopes", "id")],
+    )
+    db["outcomes"].create_index(["scope_id", "name"], unique=True)
+    db["outcome_values"].create(
+        {
+            "outcome_id": int,
+            "measure": str,  # headline or counter
+            "date": str,
+            "value": float,
+            "recorded_by": str,
+            "recorded_at": str,
+        },
+        pk=("outcome_id", "measure", "date"),
+        not_null={"value", "recorded_at"},
+        foreign_keys=[("outcome_id", "outcomes", "id")],
+    )
+
+
 _AUDIT_ANSWER_FIELD = (
     "insert into audit_log (at, who, action, entity, entity_id, field, old_value, new_value)"
     " select new.answered_at, new.answered_by, new.change, 'assessment',"

@@ -107,7 +107,10 @@ class Scopes(StoreBase):
         tier: str | None = None,
         description: str = "",
         who: str = "",
+        created_at: str | None = None,
     ) -> int:
+        """A unit or system; ``created_at`` (ISO 8601) back-dates it, as an import of an
+        older portfolio does: a system's time in its stage counts from it."""
         if kind not in ("unit", "system"):
             raise StoreError(f"a scope is a unit or a system, not '{kind}'")
         name = _required(name, f"{kind} name")
@@ -127,12 +130,12 @@ class Scopes(StoreBase):
                         "description": description,
                         "stage": stage,
                         "tier": tier,
-                        "created_at": now(),
+                        "created_at": created_at or now(),
                     }
                 )
                 .last_pk
             )
-            self._audit(who, "create", "scope", scope_id, "name", None, name)
+            self._audit_fields(who, "create", "scope", scope_id, [("name", None, name)], created_at)
         return int(scope_id)
 
     def update_scope(self, scope_id: int, who: str = "", **fields: Any) -> None:

@@ -23,6 +23,7 @@ PAGES = {
     "assess": "pages/assess.py",
     "results": "pages/results.py",
     "roadmap": "pages/roadmap.py",
+    "outcomes": "pages/outcomes.py",
     "rubric": "pages/rubric.py",
 }
 VERDICT_ICON = {"ready": "●", "not ready": "○"}

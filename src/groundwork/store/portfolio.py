@@ -1,0 +1,84 @@
+"""Read-only queries behind the portfolio: one row per system, its latest final round's
+summary, its dimension scores and every final verdict, each in one statement."""
+
+from __future__ import annotations
+
+from groundwork.scoring import SCORING_VERSION
+from groundwork.store.base import StoreBase
+from groundwork.store.records import Assessment
+
+_LATEST_FINAL = (
+    "latest_final as (select * from (select a.*, row_number() over (partition by scope_id"
+    " order by created_at desc, id desc) as newest from assessments a"
+    " where status = 'final') where newest = 1)"
+)
+
+
+class Portfolio(StoreBase):
+    def data_version(self) -> tuple:
+        """Changes whenever anything is written (every write is audited; a saved answer
+        moves its round's ``updated_at``): the key of cached portfolio data."""
+        return tuple(
+            self.db.conn.execute(
+                "select (select max(id) from audit_log), (select max(updated_at) from"
+                " assessments), (select count(*) from scopes)"
+            ).fetchone()
+        )
+
+    def unsummarised_final_rounds(self) -> list[Assessment]:
+        """Final rounds without a summary of the current scoring version (finalised before
+        summaries were kept, or scored by an older version)."""
+        rows = self.db.query(
+            "select a.* from assessments a left join round_summaries s on s.assessment_id = a.id"
+            " and s.scoring_version = ? where a.status = 'final' and s.assessment_id is null",
+            [SCORING_VERSION],
+        )
+        return [Assessment(**r) for r in rows]
+
+    def portfolio_systems(self) -> list[dict]:
+        """Every AI system with its unit, since when it is in its stage (the last audited
+        stage change, else its creation), open drafts, and its latest final round."""
+        return list(
+            self.db.query(
+                f"with {_LATEST_FINAL},"
+                " drafts as (select scope_id, count(*) as drafts from assessments"
+                " where status = 'draft' group by scope_id),"
+                " moved as (select entity_id, max(at) as at from audit_log where entity = 'scope'"
+                " and field = 'stage' group by entity_id)"
+                " select s.id as scope_id, s.organisation_id, s.name, s.stage, s.tier,"
+                " case when p.kind = 'unit' then p.name else '' end as unit,"
+                " coalesce(moved.at, s.created_at) as stage_since,"
+                " coalesce(d.drafts, 0) as drafts, f.id as assessment_id, f.label as round,"
+                " f.stage as target, substr(coalesce(f.finalised_at, f.created_at), 1, 10)"
+                " as date, r.verdict, r.blockers, r.readiness, r.score"
+                " from scopes s left join scopes p on p.id = s.parent_id"
+                " left join latest_final f on f.scope_id = s.id"
+                " left join round_summaries r on r.assessment_id = f.id"
+                " and r.scoring_version = ?"
+                " left join drafts d on d.scope_id = s.id"
+                " left join moved on moved.entity_id = cast(s.id as text)"
+                " where s.kind = 'system' order by s.id",
+                [SCORING_VERSION],
+            )
+        )
+
+    def portfolio_dimension_scores(self) -> list[tuple]:
+        """(scope id, dimension id, score) from each system's latest final round."""
+        return self.db.conn.execute(
+            f"with {_LATEST_FINAL} select f.scope_id, j.key, j.value from latest_final f"
+            " join scopes s on s.id = f.scope_id and s.kind = 'system'"
+            " join round_summaries r on r.assessment_id = f.id and r.scoring_version = ?,"
+            " json_each(r.dimensions) j where j.value is not null",
+            [SCORING_VERSION],
+        ).fetchall()
+
+    def final_verdicts(self) -> list[tuple]:
+        """(scope id, date, verdict) of every final round of every system, oldest first."""
+        return self.db.conn.execute(
+            "select a.scope_id, substr(coalesce(a.finalised_at, a.created_at), 1, 10),"
+            " r.verdict from assessments a join scopes s on s.id = a.scope_id"
+            " and s.kind = 'system' join round_summaries r on r.assessment_id = a.id"
+            " and r.scoring_version = ? where a.status = 'final'"
+            " order by a.created_at, a.id",
+            [SCORING_VERSION],
+        ).fetchall()
