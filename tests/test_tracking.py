@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import PROPERTY, RUBRICS, answer_sets, rubric_named
 
 from groundwork.rubric import parse_rubric
 from groundwork.scoring import NA, UNKNOWN, score
@@ -24,7 +25,6 @@ from groundwork.tracking import (
     pair_questions,
     value_text,
 )
-from tests.strategies import PROPERTY, RUBRICS, answer_sets, rubric_named
 
 
 def cards(data, name: str):
@@ -125,8 +125,7 @@ def question(qid: str, replaces: str = "") -> str:
     extra = f"\n        replaces: [{replaces}]" if replaces else ""
     return (
         f"      - id: {qid}\n        text: {qid}?\n        levels: {{1: x, 2: y, 3: z}}\n"
-        f"        actions: {{2: {{action: do, effort: S}}, 3: {{action: do, effort: S}}}}"
-        + extra
+        f"        actions: {{2: {{action: do, effort: S}}, 3: {{action: do, effort: S}}}}" + extra
     )
 
 

@@ -301,4 +301,3 @@ def closed_loop(change: Delta, done: Mapping[str, str]) -> ClosedLoop:
         if q.improved and id(q) not in planned
     ]
     return ClosedLoop(rows)
-
