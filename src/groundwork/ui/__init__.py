@@ -21,6 +21,7 @@ PAGES = {
     "portfolio": "pages/portfolio.py",
     "assess": "pages/assess.py",
     "results": "pages/results.py",
+    "history": "pages/history.py",
     "roadmap": "pages/roadmap.py",
     "rubric": "pages/rubric.py",
 }
