@@ -147,3 +147,43 @@ def test_the_delta_workbook_holds_the_changes_as_text_never_formulas(demo_store)
     assert {DONE_AND_MOVED, NO_GAIN_YET, MOVED_WITHOUT_PLAN} <= groups
     moved = next(r for r in rows if r[3] == "MON-1@3")
     assert (moved[0], moved[5], moved[6]) == (DONE_AND_MOVED, 2, 4)
+
+
+def test_the_delta_workbook_from_the_command_line(demo_db, run_cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("GROUNDWORK_DB", str(demo_db))
+    with open_store(demo_db) as s:
+        rounds = s.assessments(scope_named(s, CLAIMS).id)
+        other = s.assessments(scope_named(s, ONE_ROUND).id)[0]
+    out = tmp_path / "delta.xlsx"
+    code, printed, _ = run_cli("export", "--delta", rounds[0].id, rounds[-1].id, out)
+    assert code == 0 and "Delta workbook" in printed
+    assert load_workbook(out).sheetnames == ["Delta", "Closed loop", "_meta"]
+    code, _, err = run_cli("export", "--delta", rounds[0].id, other.id, tmp_path / "x.xlsx")
+    assert code == 1 and "same scope" in err
+    code, _, err = run_cli("export", "--delta", rounds[0].id, 9999, tmp_path / "x.xlsx")
+    assert code == 1 and "no assessment with id 9999" in err
+
+
+def test_a_saved_answer_shows_in_the_comparison_on_the_next_run(demo_db, monkeypatch):
+    with open_store(demo_db) as s:
+        scope = scope_named(s, ONE_ROUND)
+        only = s.assessments(scope.id)[0]
+        rubric = s.rubric(only.rubric_sha256)
+        draft = s.create_assessment(
+            scope.id,
+            rubric,
+            only.stage,
+            only.tier,
+            prefill_from=only.id,
+            label="Next",
+            created_at="2030-01-01T09:00:00+00:00",
+        )
+    at = history_of(ONE_ROUND, demo_db, monkeypatch)
+    assert metrics(at)["Questions up"] == "0"
+    with open_store(demo_db) as s:
+        answers = s.answers(only.id)
+        qid = next(q for q, a in answers.items() if isinstance(a.value, int) and a.value < 5)
+        s.update_answer(draft, qid, value=answers[qid].value + 1)
+    at.run()
+    assert_clean(at)
+    assert metrics(at)["Questions up"] == "1", "the cached delta was dropped when the round changed"

@@ -135,16 +135,21 @@ def pick_two(rounds: list[Assessment], scope_id: int) -> tuple[int, int]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _delta(path: str, first: int, second: int, stamps: tuple[str, str]) -> Delta:
-    """The delta of two rounds, kept while neither changes: ``stamps`` are the rounds'
-    ``updated_at``, which every saved answer moves on."""
+def _final_delta(path: str, first: int, second: int, finalised: tuple[str, str]) -> Delta:
+    """The delta of two final rounds: they never change, so it is kept (``finalised``,
+    their finalisation times, tells a database rebuilt under the same ids apart)."""
     with store() as s:
         return compare.round_delta(s, first, second)[0]
 
 
 def comparison(s: Store, first: int, second: int) -> compare.Comparison:
+    """Two rounds compared; the delta of two final rounds comes from the cache, one with
+    a draft is worked out on every run, so an answer saved a moment ago is in it."""
     before, after = compare.in_order(s, first, second)
-    change = _delta(str(s.path), before.id, after.id, (before.updated_at, after.updated_at))
+    change = None
+    if before.finalised_at and after.finalised_at:
+        stamps = (before.finalised_at, after.finalised_at)
+        change = _final_delta(str(s.path), before.id, after.id, stamps)
     return compare.compare(s, before.id, after.id, change)
 
 
