@@ -948,11 +948,14 @@ def portfolio_size(ctx: Context, systems: int, store_fills: set[str]) -> list[Re
 
 
 def history_view(db: str, scope_id: int) -> int:
-    """What the History page loads for its trend and table: every round's summary and
-    the band of the next stage's targets."""
+    """What the History page loads for its picker, trend and table: the scopes that have
+    rounds with their paths, every round's summary and the band of the next stage's targets."""
     from groundwork import compare, reports
 
     with Store(db) as s:
+        with_rounds = {a.scope_id for a in s.latest_assessments().values()}
+        paths = s.scope_paths()
+        landed(scope_id in with_rounds and scope_id in paths, "the scope is not in the picker")
         rows = reports.history(s, scope_id)
         compare.next_stage_band(s, scope_id)
     return len(rows)

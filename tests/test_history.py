@@ -187,3 +187,8 @@ def test_a_saved_answer_shows_in_the_comparison_on_the_next_run(demo_db, monkeyp
     at.run()
     assert_clean(at)
     assert metrics(at)["Questions up"] == "1", "the cached delta was dropped when the round changed"
+
+
+def test_every_scope_path_comes_from_one_read(demo_store):
+    paths = demo_store.scope_paths()
+    assert paths == {sc.id: demo_store.scope_path(sc.id) for sc in demo_store.scopes()}

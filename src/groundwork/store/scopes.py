@@ -195,6 +195,20 @@ class Scopes(StoreBase):
             raise StoreError(f"no organisation with id {organisation_id}")
         return _scope(rows[0])
 
+    def scope_paths(self) -> dict[int, str]:
+        """Every scope's 'Org / Unit / System' from one read of the scopes (a picker of
+        thousands of systems asks for them all at once)."""
+        by_id = {sc.id: sc for sc in self.scopes()}
+        paths: dict[int, str] = {}
+        for sc in by_id.values():
+            names, current, seen = [], sc, set()
+            while current is not None and current.id not in seen:
+                seen.add(current.id)
+                names.append(current.name)
+                current = by_id.get(current.parent_id) if current.parent_id else None
+            paths[sc.id] = " / ".join(reversed(names))
+        return paths
+
     def scope_path(self, scope_id: int) -> str:
         """'Org / Unit / System', for headings and exports."""
         names, current = [], self.scope(scope_id)

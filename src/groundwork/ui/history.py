@@ -25,7 +25,8 @@ def scope_picker(s: Store) -> int | None:
         st.info("No round yet: the history starts with the first assessment.")
         st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
         return None
-    names = {i: s.scope_path(i) for i in with_rounds}
+    paths = s.scope_paths()
+    names = {i: paths[i] for i in with_rounds}
     ids = sorted(names, key=names.get)  # type: ignore[arg-type]
     wanted = query_int("scope")
     chosen = st.selectbox(
