@@ -192,3 +192,18 @@ def test_a_saved_answer_shows_in_the_comparison_on_the_next_run(demo_db, monkeyp
 def test_every_scope_path_comes_from_one_read(demo_store):
     paths = demo_store.scope_paths()
     assert paths == {sc.id: demo_store.scope_path(sc.id) for sc in demo_store.scopes()}
+
+
+def test_the_roadmap_workbook_carries_what_changed_since_the_round_before(demo_store):
+    from groundwork.excel import export_workbook
+
+    s = demo_store
+    rounds = s.assessments(scope_named(s, CLAIMS).id)
+    wb = load_workbook(io.BytesIO(export_workbook(s, rounds[-1].id)))
+    assert {"Delta", "Closed loop"} <= set(wb.sheetnames)
+    assert (wb["Delta"]["B3"].value, wb["Delta"]["C3"].value) == (
+        rounds[-2].label,
+        rounds[-1].label,
+    )
+    first = s.assessments(scope_named(s, ONE_ROUND).id)[0]
+    assert "Delta" not in load_workbook(io.BytesIO(export_workbook(s, first.id))).sheetnames

@@ -6,6 +6,7 @@ before anything is written.
 """
 
 from groundwork.excel.common import WorkbookError, WorkbookProblem
+from groundwork.excel.delta import delta_workbook
 from groundwork.excel.export import export_workbook
 from groundwork.excel.imports import (
     MAX_BYTES,
@@ -31,6 +32,7 @@ __all__ = [
     "WorkbookProblem",
     "apply_roadmap",
     "check_package",
+    "delta_workbook",
     "export_workbook",
     "import_questionnaire",
     "preview_questionnaire",

@@ -27,11 +27,15 @@ def delta_workbook(store: Store, first: int, second: int, *, accent: str | None 
     scope = store.scope(c.after.scope_id)
     org = next((o for o in store.organisations() if o["id"] == scope.organisation_id), {})
     wb = Workbook()
+    wb.remove(wb.active)
     add_delta_sheets(
-        wb, c, rubric, store.scope_path(scope.id), accent_colour(accent or org.get("accent"))
+        wb,
+        c,
+        rubric,
+        store.scope_path(scope.id),
+        accent_colour(accent or org.get("accent")),
+        org.get("name") or "",
     )
-    for ws in wb.worksheets:
-        print_setup(ws, org.get("name") or "", f"{scope.name}: {c.before.label} to {c.after.label}")
     add_meta(
         wb,
         {
@@ -46,13 +50,23 @@ def delta_workbook(store: Store, first: int, second: int, *, accent: str | None 
     return to_bytes(wb)
 
 
-def add_delta_sheets(wb: Workbook, c: Comparison, rubric: Rubric, path: str, accent: str) -> None:
-    """Fill the workbook's first sheet as "Delta" and add "Closed loop": the one call an
-    export makes to carry a comparison."""
-    delta = Sheet(wb.active, accent)
-    delta.ws.title = "Delta"
+def add_delta_sheets(
+    wb: Workbook,
+    c: Comparison,
+    rubric: Rubric,
+    path: str,
+    accent: str,
+    organisation: str,
+) -> None:
+    """Add the "Delta" and "Closed loop" sheets of a comparison: the one call a workbook
+    export makes to carry what changed."""
+    delta = Sheet(wb.create_sheet("Delta"), accent)
+    loop = Sheet(wb.create_sheet("Closed loop"), accent)
     _delta(delta, c, rubric, path)
-    _loop(Sheet(wb.create_sheet("Closed loop"), accent), c)
+    _loop(loop, c)
+    title = f"{path}: {c.before.label} to {c.after.label}"
+    for sheet in (delta, loop):
+        print_setup(sheet.ws, organisation, title)
 
 
 def _pct(value: float | None) -> float | None:
