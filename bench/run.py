@@ -953,7 +953,7 @@ def history_view(db: str, scope_id: int) -> int:
     from groundwork import compare, reports
 
     with Store(db) as s:
-        with_rounds = {a.scope_id for a in s.latest_assessments().values()}
+        with_rounds = s.assessed_scopes()
         paths = s.scope_paths()
         landed(scope_id in with_rounds and scope_id in paths, "the scope is not in the picker")
         rows = reports.history(s, scope_id)

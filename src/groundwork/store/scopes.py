@@ -198,15 +198,17 @@ class Scopes(StoreBase):
     def scope_paths(self) -> dict[int, str]:
         """Every scope's 'Org / Unit / System' from one read of the scopes (a picker of
         thousands of systems asks for them all at once)."""
-        by_id = {sc.id: sc for sc in self.scopes()}
+        rows = self.db.execute("select id, parent_id, name from scopes").fetchall()
+        parent = {sid: pid for sid, pid, _ in rows}
+        name = {sid: n for sid, _, n in rows}
         paths: dict[int, str] = {}
-        for sc in by_id.values():
-            names, current, seen = [], sc, set()
-            while current is not None and current.id not in seen:
-                seen.add(current.id)
-                names.append(current.name)
-                current = by_id.get(current.parent_id) if current.parent_id else None
-            paths[sc.id] = " / ".join(reversed(names))
+        for sid in name:
+            names, current, seen = [], sid, set()
+            while current is not None and current in name and current not in seen:
+                seen.add(current)
+                names.append(name[current])
+                current = parent[current]
+            paths[sid] = " / ".join(reversed(names))
         return paths
 
     def scope_path(self, scope_id: int) -> str:

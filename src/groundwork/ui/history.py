@@ -20,7 +20,7 @@ MOVES = {tracking.UP: "▲ up", tracking.DOWN: "▼ down", tracking.SAME: "same"
 
 def scope_picker(s: Store) -> int | None:
     """Choose a scope that has rounds (``?scope=ID`` in the URL, so a link lands on it)."""
-    with_rounds = {a.scope_id for a in s.latest_assessments().values()}
+    with_rounds = s.assessed_scopes()
     if not with_rounds:
         st.info("No round yet: the history starts with the first assessment.")
         st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
