@@ -17,8 +17,9 @@ Every anchor is the same work done plainly, like for like:
   schema, cached under bench/.cache/), first load in a fresh process and warm; anchor: one
   SELECT joining the latest rounds' answers to their rounds, then a weighted mean per
   round and dimension in pandas.
-- History: one scope's rounds as the History page loads them (summaries, target band)
-  and the delta between its first and last rounds with the closed loop, on the same
+- History: one scope's rounds as the History page loads them (picker, summaries, target
+  band) and the delta between its first and last rounds with the closed loop (roadmap
+  work between every two rounds added to that scope through the store), on the same
   synthetic portfolio, warm in this process; anchor: one SELECT of the same answers and a
   pandas group-by per round and dimension (and, for the delta, a pivot per question).
 - Workshop: participants answering concurrently through `Store.change_answer`, each
@@ -1000,6 +1001,7 @@ def delta_view(db: str, first: int, second: int) -> int:
 
     with Store(db) as s:
         c = compare.compare(s, first, second)
+    landed(any(r.item for r in c.loop.rows), "the closed loop placed no done item")
     return len(c.delta.questions)
 
 
@@ -1028,6 +1030,28 @@ def delta_plain(db: str, first: int, second: int, weights: dict[str, tuple[str, 
     return len(moved)
 
 
+def add_roadmap_work(db: Path, scope_id: int, rubric: Rubric) -> int:
+    """Roadmap work between every two rounds of one scope, through the store (status
+    changes, some reopened), so the closed loop has items to place; returns how many
+    items end up done between the first and the last round."""
+    from groundwork import compare
+
+    questions = [q.id for q in rubric.questions]
+    with Store(db) as s:
+        rounds = s.assessments(scope_id)
+        for r, a in enumerate(rounds[:-1]):
+            start = dt.datetime.fromisoformat(a.finalised_at or a.created_at)
+            for j in range(4):
+                item = f"{questions[(r * 4 + j) % len(questions)]}@{2 + j % 3}"
+                at = (start + dt.timedelta(days=10 + j)).isoformat()
+                s.save_roadmap_item(scope_id, item, at=at, owner="Bench", status="in progress")
+                at = (start + dt.timedelta(days=30 + j)).isoformat()
+                s.save_roadmap_item(scope_id, item, at=at, status="done" if j else "blocked")
+        done = len(compare.work_done_between(s, rounds[0], rounds[-1]))
+    let_go(db)
+    return done
+
+
 HISTORY_GOALS = {500: 100, 2000: 100}  # systems: ms, for each of the two figures
 
 
@@ -1049,6 +1073,8 @@ def bench_history(ctx: Context) -> list[Result]:
             scope = next(x for x in s.scopes() if x.name == f"System {systems // 2}")
             rounds = s.assessments(scope.id)
         let_go(db)
+        done = add_roadmap_work(db, scope.id, ctx.rubric)
+        landed(done > 0, "no roadmap work between the rounds to place in the closed loop")
         first, last = rounds[0].id, rounds[-1].id
         want, questions = len(rounds), len(ctx.rubric.questions)
         size = f"{systems} systems x {ctx.sizes.portfolio_rounds} rounds"
