@@ -184,3 +184,48 @@ def test_na_and_dont_know_are_explicit_and_never_count_as_moving_up(tiny_rubric)
     assert value_text(rows["B-1"].before) == "not answered"
     assert rows["B-1"].movement == SAME
     assert DOWN == MIRROR[UP]
+
+
+@st.composite
+def two_versions(draw):
+    """An old rubric and a new one whose questions were kept, renamed (``replaces``),
+    dropped or added; with answers to each."""
+    n = draw(st.integers(1, 5), label="old questions")
+    fates = draw(st.lists(st.sampled_from(["keep", "rename", "drop"]), min_size=n, max_size=n))
+    added = draw(st.integers(0 if "drop" not in fates or fates.count("drop") < n else 1, 3))
+    old_ids = [f"D-{i}" for i in range(n)]
+    new = [(f"D-{i}", "") if f == "keep" else (f"D-{i}0", f"D-{i}") for i, f in enumerate(fates)]
+    new = [q for q, f in zip(new, fates, strict=True) if f != "drop"]
+    new += [(f"D-{n + i}", "") for i in range(added)]
+    old_rubric = parse_rubric(
+        TWO_LEVELS.format(
+            version="1", gated=old_ids[0], questions="\n".join(question(q) for q in old_ids)
+        )
+    )
+    new_rubric = parse_rubric(
+        TWO_LEVELS.format(
+            version="2", gated=new[0][0], questions="\n".join(question(q, r) for q, r in new)
+        )
+    )
+    cards = []
+    for rubric in (old_rubric, new_rubric):
+        answers = draw(answer_sets(rubric))
+        cards.append(score(rubric, answers, "production", "low"))
+    return cards[0], cards[1], dict((r, q) for q, r in new if r)
+
+
+@PROPERTY
+@given(versions=two_versions())
+def test_rounds_on_two_rubric_versions_pair_every_question_once_and_mirror(versions):
+    old, new, renamed = versions
+    d, back = delta(old, new), delta(new, old)
+    befores = [q.before_id for q in d.questions if q.before_id]
+    afters = [q.after_id for q in d.questions if q.after_id]
+    assert sorted(befores) == sorted(q.id for q in old.rubric.questions)
+    assert sorted(afters) == sorted(q.id for q in new.rubric.questions)
+    assert {(q.before_id, q.after_id) for q in d.questions if q.renamed} == set(renamed.items())
+    forward = {(q.before_id, q.after_id): q for q in d.questions}
+    for q in back.questions:
+        f = forward[(q.after_id, q.before_id)]
+        assert (f.before, f.after, f.movement) == (q.after, q.before, MIRROR[q.movement])
+    assert d.cleared == back.appeared and d.appeared == back.cleared
