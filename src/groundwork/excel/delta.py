@@ -155,10 +155,10 @@ def _delta(sheet: Sheet, c: Comparison, rubric: Rubric, path: str) -> None:
     )
 
     blocker_rows = [
-        ["cleared", b.rule, b.question or b.dimension or "", b.reason] for b in d.cleared
+        ["cleared", b.rule, b.question or b.dimension or "round", b.reason] for b in d.cleared
     ]
     blocker_rows += [
-        ["appeared", b.rule, b.question or b.dimension or "", b.reason] for b in d.appeared
+        ["appeared", b.rule, b.question or b.dimension or "round", b.reason] for b in d.appeared
     ]
     _blank(ws, last + 1)
     sheet.table(

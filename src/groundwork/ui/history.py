@@ -230,14 +230,13 @@ def deltas(c: compare.Comparison, rubric: Rubric) -> None:
         )
     else:
         st.caption("No answer changed between these rounds.")
-    left, right = st.columns(2)
-    for column, title, blockers in (
-        (left, "Blockers cleared", d.cleared),
-        (right, "Blockers that appeared", d.appeared),
+    for title, blockers in (
+        ("Blockers cleared", d.cleared),
+        ("Blockers that appeared", d.appeared),
     ):
-        column.markdown(f"**{title}** ({len(blockers)})")
+        st.markdown(f"**{title}** ({len(blockers)})")
         if blockers:
-            column.dataframe(
+            st.dataframe(
                 pd.DataFrame(
                     [
                         {
@@ -252,7 +251,7 @@ def deltas(c: compare.Comparison, rubric: Rubric) -> None:
                 width="stretch",
             )
         else:
-            column.caption("None.")
+            st.caption("None.")
 
 
 def closed_loop(c: compare.Comparison) -> None:
