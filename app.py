@@ -16,6 +16,7 @@ pages = [
     st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),
     st.Page(ui.PAGES["assess"], title="Assess", icon=":material/edit_note:"),
     st.Page(ui.PAGES["results"], title="Results", icon=":material/fact_check:"),
+    st.Page(ui.PAGES["history"], title="History", icon=":material/history:"),
     st.Page(ui.PAGES["roadmap"], title="Roadmap", icon=":material/timeline:"),
     st.Page(ui.PAGES["outcomes"], title="Outcomes", icon=":material/monitoring:"),
     st.Page(ui.PAGES["rubric"], title="Rubric", icon=":material/menu_book:"),

@@ -17,6 +17,11 @@ Every anchor is the same work done plainly, like for like:
   schema, cached under bench/.cache/), first load in a fresh process and warm; anchor: one
   SELECT joining the latest rounds' answers to their rounds, then a weighted mean per
   round and dimension in pandas.
+- History: one scope's rounds as the History page loads them (picker, summaries, target
+  band) and the delta between its first and last rounds with the closed loop (roadmap
+  work between every two rounds added to that scope through the store), on the same
+  synthetic portfolio, warm in this process; anchor: one SELECT of the same answers and a
+  pandas group-by per round and dimension (and, for the delta, a pivot per question).
 - Workshop: participants answering concurrently through `Store.change_answer`, each
   thread with its own Store; anchor: the bare upsert under the same locking, same threads.
 - Workbook: `excel.export_workbook` against plain openpyxl writing the same cell values.
@@ -54,6 +59,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -1105,6 +1111,183 @@ def bench_portfolio_workbook(ctx: Context) -> list[Result]:
 
 
 # ---------------------------------------------------------------------------------
+# History: one scope's rounds, and the delta between two of them
+# ---------------------------------------------------------------------------------
+
+
+def history_view(db: str, scope_id: int) -> int:
+    """What the History page loads for its picker, trend and table: the scopes that have
+    rounds with their paths, every round's summary and the band of the next stage's targets."""
+    from groundwork import compare, reports
+
+    with Store(db) as s:
+        with_rounds = s.assessed_scopes()
+        paths = s.scope_paths()
+        landed(scope_id in with_rounds and scope_id in paths, "the scope is not in the picker")
+        rows = reports.history(s, scope_id)
+        compare.next_stage_band(s, scope_id)
+    return len(rows)
+
+
+def history_plain(db: str, scope_id: int, weights: dict[str, tuple[str, float]]) -> int:
+    """The same rounds' answers in one SELECT, then a weighted mean per round and
+    dimension in a pandas group-by."""
+    import pandas as pd
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        df = pd.read_sql_query(
+            "select r.id as round, a.question_id, a.value from answers a"
+            " join assessments r on r.id = a.assessment_id"
+            " join participants p on p.id = a.participant_id and p.role = 'self'"
+            " where r.scope_id = ?",
+            conn,
+            params=[scope_id],
+        )
+    finally:
+        conn.close()
+    return _weighted_by_dimension(df, weights).index.get_level_values("round").nunique()
+
+
+def _weighted_by_dimension(df, weights: dict[str, tuple[str, float]]):
+    import pandas as pd
+
+    df["level"] = pd.to_numeric(df["value"], errors="coerce")
+    df = df.dropna(subset=["level"])
+    df["dimension"] = df["question_id"].map(lambda q: weights[q][0])
+    df["w"] = df["question_id"].map(lambda q: weights[q][1])
+    df["lw"] = df["level"] * df["w"]
+    g = df.groupby(["round", "dimension"])[["lw", "w"]].sum()
+    g["score"] = g["lw"] / g["w"]
+    return g
+
+
+def delta_view(db: str, first: int, second: int) -> int:
+    """What the History page computes for two rounds: the delta and the closed loop."""
+    from groundwork import compare
+
+    with Store(db) as s:
+        c = compare.compare(s, first, second)
+    landed(any(r.item for r in c.loop.rows), "the closed loop placed no done item")
+    return len(c.delta.questions)
+
+
+def delta_plain(db: str, first: int, second: int, weights: dict[str, tuple[str, float]]) -> int:
+    """The two rounds' answers in one SELECT, the change per question from a pivot and
+    the change per dimension from a group-by."""
+    import pandas as pd
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        df = pd.read_sql_query(
+            "select a.assessment_id as round, a.question_id, a.value from answers a"
+            " join participants p on p.id = a.participant_id and p.role = 'self'"
+            " where a.assessment_id in (?, ?)",
+            conn,
+            params=[first, second],
+        )
+    finally:
+        conn.close()
+    levels = df.assign(level=pd.to_numeric(df["value"], errors="coerce")).pivot(
+        index="question_id", columns="round", values="level"
+    )
+    moved = levels[second] - levels[first]
+    dims = _weighted_by_dimension(df, weights)["score"].unstack("round")
+    landed(len(dims) > 0, "no dimension scores")
+    return len(moved)
+
+
+def add_roadmap_work(db: Path, scope_id: int, rubric: Rubric) -> int:
+    """Roadmap work between every two rounds of one scope, through the store (status
+    changes, some reopened), so the closed loop has items to place; returns how many
+    items end up done between the first and the last round."""
+    from groundwork import compare
+
+    questions = [q.id for q in rubric.questions]
+    with Store(db) as s:
+        rounds = s.assessments(scope_id)
+        for r, a in enumerate(rounds[:-1]):
+            start = dt.datetime.fromisoformat(a.finalised_at or a.created_at)
+            for j in range(4):
+                item = f"{questions[(r * 4 + j) % len(questions)]}@{2 + j % 3}"
+                at = (start + dt.timedelta(days=10 + j)).isoformat()
+                s.save_roadmap_item(scope_id, item, at=at, owner="Bench", status="in progress")
+                at = (start + dt.timedelta(days=30 + j)).isoformat()
+                s.save_roadmap_item(scope_id, item, at=at, status="done" if j else "blocked")
+        done = len(compare.work_done_between(s, rounds[0], rounds[-1]))
+    let_go(db)
+    return done
+
+
+HISTORY_GOALS = {500: 100, 2000: 100}  # systems: ms, for each of the two figures
+
+
+def bench_history(ctx: Context) -> list[Result]:
+    """One scope's history and the delta between its first and last rounds, in this
+    process (warm: the page's process has imported everything), against plain pandas."""
+    sizes = [n for n in ctx.sizes.portfolio if n >= 500] or list(ctx.sizes.portfolio[:1])
+    weights = {q.id: (d.id, q.weight) for d in ctx.rubric.dimensions for q in d.questions}
+    results = []
+    import pandas  # noqa: F401  # the pages import it at start; keep it out of the time
+
+    from groundwork import compare, reports  # noqa: F401
+
+    for systems in sizes:
+        cached, _ = portfolio_db(ctx, systems)
+        db = ctx.tmp / f"history-{systems}.db"
+        shutil.copyfile(cached, db)
+        with Store(db) as s:
+            scope = next(x for x in s.scopes() if x.name == f"System {systems // 2}")
+            rounds = s.assessments(scope.id)
+        let_go(db)
+        done = add_roadmap_work(db, scope.id, ctx.rubric)
+        landed(done > 0, "no roadmap work between the rounds to place in the closed loop")
+        first, last = rounds[0].id, rounds[-1].id
+        want, questions = len(rounds), len(ctx.rubric.questions)
+        size = f"{systems} systems x {ctx.sizes.portfolio_rounds} rounds"
+        runs = max(5, ctx.sizes.portfolio_runs * 3)
+        for figure, real, plain, expected in (
+            (
+                f"History of one scope, {size}",
+                partial(history_view, str(db), scope.id),
+                partial(history_plain, str(db), scope.id, weights),
+                want,
+            ),
+            (
+                f"Delta of two rounds, {size}",
+                partial(delta_view, str(db), first, last),
+                partial(delta_plain, str(db), first, last, weights),
+                questions,
+            ),
+        ):
+            got: list[int] = []
+
+            def timed(fn: Callable[[], int], got: list[int] = got) -> Callable[[], float]:
+                def run() -> float:
+                    t = time.perf_counter()
+                    got.append(fn())
+                    return ms_since(t)
+
+                return run
+
+            xs, ys = interleave(timed(real), timed(plain), runs)
+            landed(got[0] == expected, f"{figure}: {got[0]} rows, {expected} expected")
+            results.append(
+                Result(
+                    figure,
+                    median(xs),
+                    median(ys),
+                    max_value=HISTORY_GOALS.get(systems),
+                    peak_mib=traced_peak(real),
+                    anchor_peak_mib=traced_peak(plain),
+                    note=f"median of {runs} interleaved calls per side"
+                    + ("; anchor: plain pandas group-by over the same rows"),
+                )
+            )
+    return results
+
+
+# ---------------------------------------------------------------------------------
 # Workshop: concurrent answers
 # ---------------------------------------------------------------------------------
 
@@ -1448,6 +1631,7 @@ FIGURES: dict[str, Callable[[Context], list[Result]]] = {
     "portfolio": bench_portfolio,
     "portfolio-page": bench_portfolio_page,
     "portfolio-workbook": bench_portfolio_workbook,
+    "history": bench_history,
     "workshop": bench_workshop,
     "workbook": bench_workbook,
     "server": bench_server,

@@ -105,6 +105,12 @@ with ui.friendly_errors(), ui.store() as s:
                     icon=":material/fact_check:",
                     query_params={"round": str(r["assessment_id"])},
                 )
+                cols[i % len(cols)].page_link(
+                    ui.PAGES["history"],
+                    label=f"History: {plain(r['name'])}",
+                    icon=":material/history:",
+                    query_params={"scope": str(r["scope_id"])},
+                )
 
     st.divider()
     left, middle, right = st.columns(3)

@@ -220,3 +220,9 @@ with ui.friendly_errors(), ui.store() as s:
             icon=":material/timeline:",
             query_params={"round": str(aid)},
         )
+        st.page_link(
+            ui.PAGES["history"],
+            label="History of this system: trends and what changed between rounds",
+            icon=":material/history:",
+            query_params={"scope": str(stored.scope_id)},
+        )

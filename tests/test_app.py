@@ -16,6 +16,7 @@ PAGES = [
     "pages/portfolio.py",
     "pages/assess.py",
     "pages/results.py",
+    "pages/history.py",
     "pages/roadmap.py",
     "pages/outcomes.py",
     "pages/rubric.py",

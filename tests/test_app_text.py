@@ -151,3 +151,33 @@ def test_rubric_upload_preview_and_browse_show_rubric_text_literally(tmp_path, m
         hostile.prose("A regulation"),
         hostile.prose("Applies"),
     )
+
+
+def test_history_shows_hostile_names_and_labels_literally(db, monkeypatch):
+    from groundwork.store import open_store
+
+    path, ids = db
+    with open_store(path) as s:
+        first = s.assessment(ids["assessment"])
+        s.finalise(first.id)
+        later = s.create_assessment(
+            ids["system"],
+            s.rubric(first.rubric_sha256),
+            "live",
+            "high",
+            label=f"{hostile.ROUND} again",
+            prefill_from=first.id,
+            created_at="2030-01-01T09:00:00+00:00",
+        )
+        s.update_answer(later, "A-1", value=3)
+        s.save_roadmap_item(ids["system"], "A-1@2", at="2029-06-01T09:00:00+00:00", status="done")
+    at = open_page("pages/history.py", path, monkeypatch, scope=str(ids["system"]))
+    assert_clean(at)
+    strings = markdown_strings(at)
+    assert_inert(strings)
+    assert_shown(strings, hostile.SYSTEM, f"after: {hostile.ROUND} again")
+    assert metrics_of(at)["Done and moved"] == "1"
+
+
+def metrics_of(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}

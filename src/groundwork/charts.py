@@ -164,9 +164,28 @@ def gantt(rows: list[dict]) -> go.Figure:
     return fig
 
 
-def trend(history: list[dict], dimensions: list[tuple[str, str]], low: int, high: int) -> go.Figure:
-    """Dimension scores over the scope's rounds."""
+def trend(
+    history: list[dict],
+    dimensions: list[tuple[str, str]],
+    low: int,
+    high: int,
+    band: tuple[float, float, str] | None = None,
+) -> go.Figure:
+    """Dimension scores over the scope's rounds; ``band`` (lowest and highest dimension
+    target, and what they are the targets of) shades where the scores need to get to."""
     fig = go.Figure()
+    if band is not None:
+        bottom, top, name = band
+        fig.add_hrect(
+            y0=bottom - 0.05 if bottom == top else bottom,
+            y1=top + 0.05 if bottom == top else top,
+            fillcolor=TARGET,
+            opacity=0.18,
+            line_width=0,
+            layer="below",
+            annotation_text=text(name),
+            annotation_position="top left",
+        )
     dates = [dt.date.fromisoformat(h["date"]) for h in history]
     for i, (did, title) in enumerate(dimensions):
         fig.add_trace(

@@ -280,6 +280,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     start = dt.date.fromisoformat(args.start) if args.start else None
     if args.portfolio:
         return _export_portfolio(args)
+    if args.delta:
+        return _export_delta(args)
     if args.out.lower().endswith(".json"):
         from groundwork.interchange import export_json
 
@@ -313,6 +315,22 @@ def _export_portfolio(args: argparse.Namespace) -> int:
         data = portfolio_workbook(store)
     out.write_bytes(data)
     print(f"Portfolio workbook written to {out}")
+    return 0
+
+
+def _export_delta(args: argparse.Namespace) -> int:
+    from groundwork.excel.delta import delta_workbook
+    from groundwork.store import StoreError, open_store
+
+    out = _export_path(args.out)
+    first, second = args.delta
+    with open_store() as store:
+        try:
+            data = delta_workbook(store, first, second, accent=args.accent)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+    out.write_bytes(data)
+    print(f"Delta workbook of assessments {first} and {second} written to {out}")
     return 0
 
 
@@ -512,8 +530,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_note = "The database is $GROUNDWORK_DB (default data/groundwork.db)."
     p = sub.add_parser(
         "export",
-        help="the roadmap workbook (.xlsx) of a stored assessment, or the portfolio workbook",
-        description="Write the roadmap workbook of a stored assessment. " + db_note,
+        help="the roadmap workbook (.xlsx) of a stored assessment, the portfolio workbook,"
+        " or the delta of two rounds",
+        description="Write the roadmap workbook of a stored assessment, the portfolio "
+        "workbook (--portfolio), or (--delta) what changed between two rounds of one scope. "
+        + db_note,
     )
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--assessment", type=int, help="assessment id")
@@ -521,6 +542,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--portfolio",
         action="store_true",
         help="the portfolio workbook: heatmap, stages with ages, unit roll-up, outcomes, trend",
+    )
+    which.add_argument(
+        "--delta",
+        type=int,
+        nargs=2,
+        metavar=("A", "B"),
+        help="two assessment ids of one scope: the Delta and Closed loop sheets",
     )
     p.add_argument("out", help="the .xlsx workbook to write, or a .json assessment document")
     p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")

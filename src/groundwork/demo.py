@@ -18,6 +18,7 @@ from groundwork.store import StorageError, Store, let_go, release
 
 ORGANISATION = "Northwind Mutual"
 WHO = "demo"
+OWNERS = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
 
 # name, unit, stage, tier, base level per dimension, rounds (quarters ago, uplift)
 SYSTEMS = [
@@ -69,14 +70,33 @@ NOT_APPLICABLE = {
 }
 
 
+# Questions that do not follow a system's general progress, as (uplift per round): a
+# control stuck where it was, and one that slipped back; so the History page shows a
+# question that did not move despite the work done and one that moved down.
+SHIFTS = {
+    "Claims triage assistant": {"GOV-3": [0, 0, 0], "DATA-2": [0, 1, -1]},
+    "Adjuster knowledge search": {"GOV-5": [0, 0, 0]},
+}
+# Roadmap work of a system's first round finished before its last round: the questions
+# whose first item was marked done (most moved, one became known, one did not move yet).
+DONE = {
+    "Claims triage assistant": ["MON-1", "MON-2", "DATA-1", "COST-1", "HUM-4", "GOV-1", "GOV-3"],
+    "Adjuster knowledge search": ["DATA-1", "MON-3", "COST-1", "GOV-5"],
+}
+
+
 def _wobble(*parts: object) -> int:
     """A fixed -1, 0 or +1 per question, so the demo is the same on every machine."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return digest[0] % 3 - 1
 
 
-def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> dict[str, Answer]:
+def _answers(
+    rubric: Rubric, system: str, base: dict[str, int], uplift: int, n: int = 0
+) -> dict[str, Answer]:
+    """The answers of a system's ``n``-th round, ``uplift`` levels above its base."""
     answers = {}
+    shifts = SHIFTS.get(system, {})
     for dim in rubric.dimensions:
         for q in dim.questions:
             pick = _wobble(system, q.id, "special") if uplift == 0 else 0
@@ -87,7 +107,8 @@ def _answers(rubric: Rubric, system: str, base: dict[str, int], uplift: int) -> 
             if pick == -1 and _wobble(system, q.id, "unknown") == -1 and uplift == 0:
                 answers[q.id] = Answer(UNKNOWN, notes="Nobody in the room knew")
                 continue
-            level = base.get(dim.id, rubric.min_level) + _wobble(system, q.id) + uplift
+            lift = shifts[q.id][n] if q.id in shifts else uplift
+            level = base.get(dim.id, rubric.min_level) + _wobble(system, q.id) + lift
             level = max(rubric.min_level, min(rubric.max_level, level))
             answers[q.id] = Answer(
                 level,
@@ -216,6 +237,7 @@ def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
             store.save_outcome(scope, outcome, who=WHO)
         target = rubric.next_stage(stage) or stage
         previous = None
+        done: set[str] = set()
         for n, (ago, uplift) in enumerate(rounds):
             day = _quarter_start(today, ago) if ago else today
             aid = store.create_assessment(
@@ -228,24 +250,58 @@ def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
                 prefill_from=previous,
                 created_at=f"{day.isoformat()}T09:00:00+00:00",
             )
-            for qid, answer in _answers(rubric, name, base, uplift).items():
+            for qid, answer in _answers(rubric, name, base, uplift, n).items():
                 store.save_answer(aid, qid, answer, who=WHO)
             if n < len(rounds) - 1 or len(rounds) > 2:
                 store.finalise(aid, who=WHO, at=f"{day.isoformat()}T17:00:00+00:00")
+            if n == 0 and name in DONE:
+                done = _work_done(store, scope, rubric, aid, name, target, tier, day)
             previous = aid
         answers = store.answers(previous)
         roadmap = build_roadmap(rubric, answers, target, tier, start=today)
-        owners = ["Priya Raman", "Tom Okafor", "Lena Fischer", "Marc Dubois"]
-        for i, item in enumerate(roadmap.items[:8]):
-            # Open work only: an item marked done would contradict the round's answers
-            # until the next round confirms the level.
+        open_items = [item for item in roadmap.items if item.id not in done]
+        for i, item in enumerate(open_items[:8]):
+            # Open work: the work done earlier is kept as done (the next round will say
+            # whether a step marked done has reached its level).
             status = ("in progress", "not started", "blocked", "in progress")[i % 4]
             notes = "Waiting on the vendor's contract renewal" if status == "blocked" else ""
             # Dates stay the plan's defaults, so the Gantt chart shows the schedule.
             store.save_roadmap_item(
-                scope, item.id, who=WHO, owner=owners[i % 4], status=status, notes=notes
+                scope, item.id, who=WHO, owner=OWNERS[i % 4], status=status, notes=notes
             )
     return org
+
+
+def _work_done(
+    store: Store,
+    scope: int,
+    rubric: Rubric,
+    aid: int,
+    name: str,
+    target: str,
+    tier: str,
+    day: dt.date,
+) -> set[str]:
+    """Mark done, one and two months after the round, the first step of its roadmap on
+    each question in :data:`DONE`; returns the item ids."""
+    steps = build_roadmap(rubric, store.answers(aid), target, tier, start=day).items
+    done = set()
+    first = {}
+    for step in steps:
+        first.setdefault(step.question, step)
+    for k, qid in enumerate(q for q in DONE[name] if q in first):
+        item = first[qid]
+        when = day + dt.timedelta(days=30 + 30 * (k % 2))
+        store.save_roadmap_item(
+            scope,
+            item.id,
+            who=WHO,
+            at=f"{when.isoformat()}T10:00:00+00:00",
+            owner=OWNERS[k % len(OWNERS)],
+            status="done",
+        )
+        done.add(item.id)
+    return done
 
 
 def holds_other_work(path: str | Path) -> str | None:

@@ -168,7 +168,9 @@ def history(store: Store, scope_id: int) -> list[dict]:
             "label": a.label,
             "date": a.date,
             "status": a.status,
+            "stage": a.stage,
             "overall": summary["score"],
+            "blockers": summary["blockers"],
             "readiness": summary["readiness"],
             "verdict": summary["verdict"] == "ready",
         }

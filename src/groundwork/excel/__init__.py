@@ -6,6 +6,7 @@ before anything is written.
 """
 
 from groundwork.excel.common import WorkbookError, WorkbookProblem
+from groundwork.excel.delta import delta_workbook
 from groundwork.excel.export import export_workbook
 from groundwork.excel.imports import (
     MAX_BYTES,
@@ -32,6 +33,7 @@ __all__ = [
     "WorkbookProblem",
     "apply_roadmap",
     "check_package",
+    "delta_workbook",
     "export_workbook",
     "import_questionnaire",
     "portfolio_workbook",

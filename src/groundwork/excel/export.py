@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from groundwork.compare import compare
 from groundwork.excel.common import (
     FORMAT_VERSION,
     LISTS_SHEET,
@@ -29,8 +30,9 @@ from groundwork.excel.common import (
     print_setup,
     to_bytes,
 )
+from groundwork.excel.delta import add_delta_sheets
 from groundwork.excel.portfolio import outcome_sheet
-from groundwork.reports import history, load_round, roadmap_view
+from groundwork.reports import history, load_round, previous_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
 from groundwork.scoring import answer_text, explain_dimension
@@ -128,6 +130,10 @@ def export_workbook(
     for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet, outcomes):
         print_setup(sheet.ws, organisation, title)
     summary.ws.page_setup.fitToHeight = 1  # the Summary is one page: table and charts
+    earlier = previous_round(store, a)
+    if earlier is not None:  # what changed since the round before
+        change = compare(store, earlier.id, a.id)
+        add_delta_sheets(wb, change, rubric, rnd.scope_path, colour, organisation)
 
     add_meta(
         wb,

@@ -50,7 +50,11 @@ class Roadmap(StoreBase):
             )
         return True
 
-    def save_roadmap_item(self, scope_id: int, item_id: str, who: str = "", **fields: Any) -> bool:
+    def save_roadmap_item(
+        self, scope_id: int, item_id: str, who: str = "", at: str | None = None, **fields: Any
+    ) -> bool:
+        """Change the given fields of one item; ``at`` dates the change (imports and the
+        demo record work done earlier), else now. True if anything changed. Audited."""
         unknown = set(fields) - set(ROADMAP_FIELDS)
         if unknown:
             raise StoreError(f"unknown roadmap field(s): {', '.join(sorted(unknown))}")
@@ -74,7 +78,7 @@ class Roadmap(StoreBase):
             changes = {k: v for k, v in fields.items() if (old.get(k) or None) != (v or None)}
             if not changes:
                 return False
-            stamp = now()
+            stamp = at or now()
             row = {**changes, "updated_by": who, "updated_at": stamp}
             columns = ["scope_id", "item_id", *row]  # only the fields given: the rest stay
             self.db.conn.execute(
@@ -101,3 +105,18 @@ class Roadmap(StoreBase):
         with self.write():
             for item_id, fields in edits.items():
                 self.save_roadmap_item(scope_id, item_id, who=who, **fields)
+
+    def roadmap_done(self, scope_id: int, after: str | None, until: str | None) -> dict[str, str]:
+        """The items of a scope's roadmap marked done after ``after`` and still done at
+        ``until`` (ISO timestamps; None: no bound), with when they were marked done: the
+        work between two rounds, read from the audit log of status changes."""
+        rows = self.db.execute(
+            "select substr(field, 1, length(field) - 7), new_value, at from ("
+            "select field, new_value, at, row_number() over"
+            " (partition by field order by at desc, id desc) as newest from audit_log"
+            " where entity = 'scope' and entity_id = ? and action = 'roadmap'"
+            " and field like '%.status' and at <= ?) where newest = 1 and new_value = 'done'"
+            " and at > ?",
+            [str(scope_id), until or "9999", after or ""],
+        ).fetchall()
+        return {item: at for item, _, at in rows}

@@ -128,6 +128,10 @@ class Rounds(StoreBase):
             for r in self.db["assessments"].rows_where(where, args, order_by="created_at, id")
         ]
 
+    def assessed_scopes(self) -> set[int]:
+        """The scopes that have at least one round (read from the index, not the rounds)."""
+        return {r[0] for r in self.db.execute("select distinct scope_id from assessments")}
+
     def latest_assessments(self) -> dict[int, Assessment]:
         """The newest round of every scope that has one, by date as everywhere else."""
         rows = self.db.query(

@@ -22,6 +22,7 @@ PAGES = {
     "portfolio": "pages/portfolio.py",
     "assess": "pages/assess.py",
     "results": "pages/results.py",
+    "history": "pages/history.py",
     "roadmap": "pages/roadmap.py",
     "outcomes": "pages/outcomes.py",
     "rubric": "pages/rubric.py",
