@@ -213,7 +213,7 @@ def _steps(
             if phase < items[key].phase:
                 items[key] = replace(items[key], phase=phase)
             return
-        action = rubric.question(qid).actions[level]
+        action = rubric.action(qid, level)
         items[key] = RoadmapItem(
             id=key,
             question=qid,
@@ -221,8 +221,8 @@ def _steps(
             from_level=level - 1,
             to_level=level,
             action=action.action,
-            effort=action.effort,
-            points=rubric.effort_points(action.effort),
+            effort=action.effort,  # type: ignore[arg-type]
+            points=rubric.effort_points(action.effort),  # type: ignore[arg-type]
             depends_on=(),
             phase=phase,
             weighted_gap=by_id[qid].weighted_gap or 0.0,
@@ -264,7 +264,7 @@ def _steps(
             if item.to_level is not None:
                 if f"{item.question}@{item.to_level - 1}" in items:
                     deps.append(f"{item.question}@{item.to_level - 1}")
-                for dep in rubric.question(item.question).actions[item.to_level].depends_on:
+                for dep in rubric.depends_on(item.question, item.to_level):
                     dep_q, dep_level = parse_dependency(dep)
                     current = by_id[dep_q]
                     if current.answer == NA:
