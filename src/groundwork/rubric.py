@@ -717,6 +717,32 @@ def load_yaml(text: str) -> Any:
     return _compose(text)[1]
 
 
+def load_yaml_documents(text: str, limit: int = 10) -> list[Any]:
+    """Every document of a YAML stream (``yaml.safe_load_all``) within the same limits,
+    counted over the whole stream, and at most ``limit`` documents."""
+    if len(text) > MAX_RUBRIC_BYTES:
+        raise InputError(1, f"the file is larger than {MAX_RUBRIC_BYTES:,} characters")
+    loader = _BoundedLoader(text)
+    docs: list[Any] = []
+    try:
+        while loader.check_node():
+            if len(docs) == limit:
+                raise InputError(1, f"the file has more than {limit} YAML documents")
+            docs.append(loader.construct_document(loader.get_node()))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(mark.line + 1 if mark else 1, str(exc.problem)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(1, f"YAML error: {exc}") from None
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(1, f"invalid value: {exc}") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
 # sha256 of a text -> (its rubric, read by the reference reader); a hash names one text
 _PARSED: dict[str, tuple[Rubric, bool]] = {}
 _PARSED_AT_MOST = 64
