@@ -25,7 +25,8 @@ SOURCE = "devsecopsmaturitymodel/DevSecOps-MaturityModel-data generated/model.ya
 PROGRESS = (  # the app's progress definitions: label, value, meaning
     ("Not implemented", 0, "Activity not started and not planned"),
     ("Started", 0.2, "Activity has been started, or completed for a few applications"),
-    ("Partly implemented", 0.5, "Activity has been implemented for at least half of the applications"),
+    ("Partly implemented", 0.5, "Activity has been implemented for at least half of the "
+     "applications"),
     ("Fully implemented", 1, "Fully implemented for (almost) all applications"),
 )  # fmt: skip
 CARRIED = {

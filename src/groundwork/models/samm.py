@@ -22,7 +22,10 @@ SOURCE = "owaspsamm/core@bc2b5474ab248effbc357c389bec372b0f5e200f"
 # The fields of each SAMM document type this importer carries (the rest is reported).
 CARRIED = {
     "Function": {"id", "name", "description", "order", "type"},
-    "Practice": {"function", "id", "name", "shortName", "shortDescription", "longDescription", "order", "type"},
+    "Practice": {
+        "function", "id", "name", "shortName", "shortDescription", "longDescription", "order",
+        "type",
+    },
     "Stream": {"practice", "id", "name", "letter", "description", "order", "type"},
     "MaturityLevel": {"id", "number", "type"},
     "PracticeLevel": {"practice", "maturityLevel", "id", "objective", "type"},
