@@ -11,6 +11,7 @@ from groundwork.scoring import (
     explain_overall,
     explain_readiness,
 )
+from groundwork.ui.groups import model_scores
 from groundwork.ui.text import plain, rubric_text
 
 
@@ -93,7 +94,7 @@ with ui.friendly_errors(), ui.store() as s:
 
         answered = sum(d.answered for d in card.dimensions)
         total = len(card.questions)
-        if answered < total:
+        if answered < total and rubric.scoring.unanswered == "leave-out":
             st.warning(
                 f"{answered} of {ui.count(total, 'question')} have a level (the rest are N/A, "
                 "don't know or unanswered): scores and readiness cover only the answered ones.",
@@ -119,6 +120,8 @@ with ui.friendly_errors(), ui.store() as s:
         with right:
             st.markdown("**Gap to target by dimension**")
             st.plotly_chart(charts.gap_bars(card), config={"displayModeBar": False})
+
+        model_scores(card)
 
         st.markdown("#### Questions")
         levels = {q.id: q for q in rubric.questions}

@@ -327,3 +327,61 @@ def test_a_folder_that_is_not_samm_says_so(tmp_path):
     (tmp_path / "x.yml").write_text("type: Something\n")
     with pytest.raises(ModelError, match="no SAMM Function files"):
         import_samm(files_from_dir(tmp_path))
+
+
+# ---------------------------------------------------------------------------------
+# The rest of the product works for an imported model
+
+
+def test_questionnaire_dropdowns_offer_each_question_s_own_answers(samm_rubric):
+    from openpyxl import load_workbook
+
+    from groundwork.excel import questionnaire_workbook, read_questionnaire
+    from groundwork.scoring import Answer
+
+    data = questionnaire_workbook(samm_rubric, {"I-SB-A-1": Answer(1)})
+    wb = load_workbook(io.BytesIO(data))
+    sheet = wb["Questionnaire"]
+    header = [c.value for c in sheet[1]]
+    answer_col = header.index("Your answer") + 1
+    rows = {sheet.cell(r, 1).value: r for r in range(2, sheet.max_row + 1)}
+    assert sheet.cell(rows["I-SB-A-1"], answer_col).value == "1 · Yes, for some applications"
+    lists = wb["Lists"]
+    offered = {
+        tuple(lists.cell(i, c).value for i in range(1, 7)) for c in range(3, lists.max_column + 1)
+    }
+    assert ("0 · No", "1 · Yes, some teams", "2 · Yes, half of the teams", "3 · Yes, all teams",
+            "N/A", "Don't know") in offered  # fmt: skip
+    formulas = {dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert {"GW_Levels_1", "GW_Levels_2"} <= formulas
+    sheet.cell(rows["G-SM-B-2"], answer_col, "2 · Yes, half of the teams")
+    out = io.BytesIO()
+    wb.save(out)
+    read = read_questionnaire(out.getvalue(), samm_rubric)
+    assert read.answers["G-SM-B-2"].value == 2
+    assert read.answers["I-SB-A-1"].value == 1
+
+
+def test_an_imported_model_goes_through_rounds_exports_and_history(samm_rubric, tmp_path):
+    from groundwork import interchange, reports
+    from groundwork.excel import export_workbook
+    from groundwork.scoring import Answer
+    from groundwork.store import open_store
+
+    with open_store(tmp_path / "g.db") as s:
+        org = s.create_organisation("Acme")
+        scope = s.create_scope(org, "system", "Payments")
+        aid = s.create_assessment(scope, samm_rubric, "target", "standard")
+        for qid, level in SAMM_ANSWERS.items():
+            s.save_answer(aid, qid, Answer(level))
+        s.finalise(aid)
+        card = reports.load_round(s, aid).card
+        assert card.score == pytest.approx(0.5)
+        doc = interchange.export_json(s, aid)
+        copy = interchange.import_json(s, doc, s.create_scope(org, "system", "Copy"))
+        assert reports.load_round(s, copy).card.to_dict() == card.to_dict()
+        assert "parents" in card.to_dict() and card.to_dict()["parents"][0]["score"] == 1.0
+        assert export_workbook(s, aid)[:2] == b"PK"
+        summary = s.summaries([aid])[aid]  # what history and the portfolio read
+        assert summary["score"] == pytest.approx(0.5)
+        assert summary["dimensions"]["I-SB"] == pytest.approx(0.625)

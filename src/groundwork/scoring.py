@@ -293,7 +293,7 @@ def summarise(card: Scorecard) -> dict[str, Any]:
         "readiness": card.readiness,
         "score": card.score,
         "dimensions": {d.id: d.score for d in card.dimensions},
-    } | ({"parents": {p.id: p.score for p in card.parents}} if card.parents else {})
+    }
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:

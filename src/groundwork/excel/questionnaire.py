@@ -43,8 +43,11 @@ ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
 
 
 def level_cell(q: Question, level: int) -> str:
-    """A level's description, with what an assessor looks at and the metric behind it."""
-    parts = [q.levels.get(level, "")]
+    """A level's description (after the question's own answer wording, when it has one),
+    with what an assessor looks at and the metric behind it."""
+    own = q.labels.get(level, "")
+    described = q.levels.get(level, "")
+    parts = [f"{own}: {described}" if own and described else own or described]
     if level in q.evidence:
         parts.append(f"Look at: {q.evidence[level]}")
     if level in q.metrics:
@@ -91,7 +94,7 @@ def questionnaire_workbook(
                     d.title,
                     q.text + (f"\n\nWhy it matters: {q.why}" if q.why else ""),
                     *(level_cell(q, s.level) for s in rubric.scale),
-                    answer_text(a.value) if a else None,
+                    _choice(q, a.value) if a else None,
                     a.confidence if a else None,
                     a.evidence if a else "",
                     a.notes if a else "",
@@ -119,10 +122,23 @@ def questionnaire_workbook(
         CONFIDENCE_LIST, attr_text=f"'{LISTS_SHEET}'!$B$1:$B$5"
     )
     span = f"{rubric.min_level}-{rubric.max_level}"
-    for col, name, title, message in (
-        (answer_col, LEVEL_LIST, "Answer", f"Choose a level {span}, N/A or Don't know"),
-        (answer_col + 1, CONFIDENCE_LIST, "Confidence", "Choose 1 (a guess) to 5 (certain)"),
-    ):
+    own_lists = _own_answer_lists(wb, lists, rubric)
+    rows_of: dict[str, list[int]] = {}
+    for r, row in enumerate(rows, start=first):
+        rows_of.setdefault(own_lists.get(row[0], LEVEL_LIST), []).append(r)
+    validations = [
+        (answer_col, name, "Answer", f"Choose a level {span}, N/A or Don't know", rows_)
+        for name, rows_ in rows_of.items()
+    ] + [
+        (
+            answer_col + 1,
+            CONFIDENCE_LIST,
+            "Confidence",
+            "Choose 1 (a guess) to 5 (certain)",
+            list(range(first, max(last, first) + 1)),
+        )
+    ]
+    for col, name, title, message, at in validations:
         letter = get_column_letter(col)
         dv = DataValidation(
             type="list",
@@ -135,7 +151,8 @@ def questionnaire_workbook(
             prompt=message,
             showInputMessage=True,
         )
-        dv.add(f"{letter}{first}:{letter}{max(last, first)}")
+        for top, bottom in _runs(at):
+            dv.add(f"{letter}{top}:{letter}{bottom}")
         sheet.ws.add_data_validation(dv)
 
     title = f"{rubric.title} {rubric.version}" + (f": {scope}" if scope else "")
@@ -158,6 +175,52 @@ def questionnaire_workbook(
     )
     wb.active = 0
     return to_bytes(wb)
+
+
+def _choice(q: Question, value: int | str) -> int | str | None:
+    """A pre-filled answer as the dropdown offers it: "2 · Yes, for half" for a question
+    with its own answer wording, else the level, N/A or Don't know."""
+    if isinstance(value, int) and value in q.labels:
+        return f"{value} · {q.labels[value]}"
+    return answer_text(value)
+
+
+def _own_answer_lists(wb: Workbook, lists, rubric: Rubric) -> dict[str, str]:  # noqa: ANN001
+    """For questions with their own answer wording, one dropdown list per distinct
+    wording ("0 · No", "1 · Yes, for some"..., N/A, Don't know) in the hidden Lists
+    sheet, from its third column on; question id -> the list's defined name."""
+    names: dict[tuple[str, ...], str] = {}
+    out: dict[str, str] = {}
+    for q in rubric.questions:
+        if not q.labels:
+            continue
+        options = tuple(
+            f"{s.level} · {q.labels[s.level]}" if s.level in q.labels else str(s.level)
+            for s in rubric.scale
+        )
+        if options not in names:
+            col = 3 + len(names)
+            for i, choice in enumerate([*options, NA_CHOICE, UNKNOWN_CHOICE], start=1):
+                lists.cell(i, col, choice)
+            name = f"{LEVEL_LIST}_{len(names) + 1}"
+            letter = get_column_letter(col)
+            wb.defined_names[name] = DefinedName(
+                name, attr_text=f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options) + 2}"
+            )
+            names[options] = name
+        out[q.id] = names[options]
+    return out
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) ranges."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and runs[-1][1] == r - 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
 
 
 def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -> None:

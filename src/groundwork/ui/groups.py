@@ -1,0 +1,51 @@
+"""Scores above and within dimensions, for a rubric that has them: each parent (a SAMM
+business function, a DSOMM dimension) and each group (a SAMM stream, a DSOMM level)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from groundwork.scoring import Scorecard
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def group_table(card: Scorecard) -> pd.DataFrame | None:
+    """One row per dimension with groups: its parent, score and each group's score."""
+    titles = {g.id: g.title for d in card.rubric.dimensions for g in d.groups}
+    parents = {p.id: p.title for p in card.rubric.parents}
+    rows = []
+    for d in card.dimensions:
+        if not d.groups:
+            continue
+        row = {"Dimension": d.title}
+        if parents:
+            row["Part of"] = parents.get(d.parent or "", "")
+        row["Score"] = _r(d.score)
+        row |= {titles.get(g, g): _r(v) for g, v in d.groups.items()}
+        rows.append(row)
+    return pd.DataFrame(rows) if rows else None
+
+
+def model_scores(card: Scorecard) -> None:
+    """The parents' scores as metrics, and the group scores as a table (nothing for a
+    rubric without parents or groups)."""
+    if card.parents:
+        st.markdown("#### Scores by " + ("part" if len(card.parents) > 1 else "parent"))
+        cols = st.columns(min(len(card.parents), 6))
+        for i, p in enumerate(card.parents):
+            cols[i % len(cols)].metric(
+                p.title, "—" if p.score is None else f"{p.score:.2f}", help=f"target {p.target:.2f}"
+            )
+    table = group_table(card)
+    if table is not None:
+        st.markdown("#### Scores by group")
+        st.caption(
+            "Each group's score as the rubric declares it "
+            f"({card.rubric.scoring.groups} of its answers; a dimension is "
+            f"{card.rubric.scoring.dimensions.replace('-', ' ')} of its groups)."
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
