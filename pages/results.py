@@ -164,7 +164,7 @@ with ui.friendly_errors(), ui.store() as s:
                 f"{plain(d.title)}: score {fmt(d.score)}, target {fmt(d.target)}, gap {fmt(d.gap)}"
             ):
                 why = explain_dimension(card, d.id)
-                st.markdown(f"Weighted mean of answered levels: {plain(why.formula)}")
+                st.markdown(f"{plain(why.how)}: {plain(why.formula)}")
                 if why.terms:
                     st.dataframe(pd.DataFrame(why.terms), hide_index=True)
                 if why.excluded:

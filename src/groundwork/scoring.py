@@ -698,6 +698,12 @@ class Derivation:
     formula: str
     terms: list[dict[str, Any]]
     excluded: list[dict[str, Any]]
+    how: str = "Weighted mean of answered levels"
+
+
+def _declared(rubric: Rubric) -> bool:
+    """Whether the rubric scores its own way (values, policy or aggregations declared)."""
+    return rubric.has_values or rubric.scoring != Scoring() or bool(rubric.parents)
 
 
 def _fmt(x: float) -> str:
@@ -713,7 +719,10 @@ def _mean_formula(pairs: list[tuple[float, float]], value: float | None) -> str:
 
 
 def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
-    """The weighted mean behind a dimension's score, term by term."""
+    """The weighted mean behind a dimension's score, term by term (or, for a rubric that
+    declares its scoring, the groups and levels behind it)."""
+    if _declared(card.rubric) or card.rubric.dimension(dimension_id).groups:
+        return _explain_declared(card, dimension_id)
     dim = card.dimension(dimension_id)
     terms, excluded, pairs = [], [], []
     for q in card.questions:
@@ -736,8 +745,73 @@ def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
     return Derivation(dim.score, _mean_formula(pairs, dim.score), terms, excluded)
 
 
+def _explain_declared(card: Scorecard, dimension_id: str) -> Derivation:
+    rubric, policy = card.rubric, card.rubric.scoring
+    dim = card.dimension(dimension_id)
+    spec = rubric.dimension(dimension_id)
+    terms, excluded = [], []
+    for q, qs in zip(
+        spec.questions, (x for x in card.questions if x.dimension == dimension_id), strict=True
+    ):
+        row = {
+            "question": q.id,
+            "answer": qs.answer,
+            "level": qs.level,
+            "value": qs.value,
+            "weight": q.weight,
+            "group": q.group,
+            "maturity": q.maturity,
+        }
+        if qs.value is None:
+            excluded.append({**row, "reason": qs.exclusion})
+        else:
+            terms.append(row)
+    counted = {t["question"]: t["value"] for t in terms}
+    if not terms or dim.score is None:
+        return Derivation(None, "nothing answered, so no score", terms, excluded, "How it adds up")
+    parts: list[str] = []
+    if policy.dimensions == "sum-of-level-means":
+        for level in sorted({q.maturity for q in spec.questions if q.id in counted}):  # type: ignore[type-var]
+            at = [q for q in spec.questions if q.maturity == level and q.id in counted]
+            shown = ", ".join(f"{q.group or q.id} {_fmt(counted[q.id])}" for q in at)
+            parts.append(f"level {level}: mean({shown})")
+        how = "Sum over maturity levels of the mean at each level"
+    elif spec.groups:
+        for g in spec.groups:
+            vals = [
+                _fmt(counted[q.id]) for q in spec.questions if q.group == g.id and q.id in counted
+            ]
+            if vals:
+                parts.append(
+                    f"{g.id}: {policy.groups}({', '.join(vals)}) = {_fmt(dim.groups[g.id] or 0)}"
+                )
+        how = f"{policy.dimensions.capitalize()} of the groups' scores"
+    else:
+        parts.append(f"{policy.dimensions}({', '.join(_fmt(v) for v in counted.values())})")
+        how = f"{policy.dimensions.capitalize()} of the answers' values"
+    if policy.unanswered == "lowest":
+        how += "; unanswered questions count at the lowest level"
+    return Derivation(dim.score, f"{' · '.join(parts)} = {dim.score:.2f}", terms, excluded, how)
+
+
 def explain_overall(card: Scorecard) -> Derivation:
-    """The weighted mean of dimension scores behind the overall score."""
+    """The weighted mean of dimension scores behind the overall score (of the parents'
+    scores, for a rubric with parents)."""
+    if card.parents:
+        terms = [
+            {"parent": p.id, "score": p.score, "weight": p.weight, "target": p.target}
+            for p in card.parents
+            if p.score is not None
+        ]
+        excluded = [
+            {"parent": p.id, "reason": "no question answered"}
+            for p in card.parents
+            if p.score is None
+        ]
+        pairs = [(t["score"], t["weight"]) for t in terms]
+        return Derivation(
+            card.score, _mean_formula(pairs, card.score), terms, excluded, "Mean of the parts"
+        )
     terms, excluded, pairs = [], [], []
     for d in card.dimensions:
         row = {"dimension": d.id, "score": d.score, "weight": d.weight, "target": d.target}
@@ -767,6 +841,30 @@ def explain_readiness(card: Scorecard) -> Derivation:
     ]
     if card.readiness is None:
         return Derivation(None, "nothing answered, so no readiness", terms, excluded)
+    if _declared(card.rubric):  # in the levels' values: SAMM's percent to target
+        value = card.rubric.value
+        terms = [
+            {
+                "question": q.id,
+                "level": q.level,
+                "target": q.target,
+                "weight": q.weight,
+                "reached": value(min(q.level, q.target)) if q.level is not None else q.value,
+                "wanted": value(q.target),
+            }
+            for q in card.questions
+            if q.value is not None
+        ]
+        excluded = [
+            {"question": q.id, "reason": q.exclusion} for q in card.questions if q.value is None
+        ]
+        got = sum(t["reached"] * t["weight"] for t in terms)
+        want = sum(t["wanted"] * t["weight"] for t in terms)
+        formula = (
+            f"Σ weight×value(min(level, target)) / Σ weight×value(target) = {_fmt(got)} / "
+            f"{_fmt(want)} = {card.readiness:.1%}"
+        )
+        return Derivation(card.readiness, formula, terms, excluded, "Percent to target")
     got = sum(t["reached"] * t["weight"] for t in terms)
     want = sum(t["target"] * t["weight"] for t in terms)
     formula = (
