@@ -15,17 +15,25 @@ def _r(value: float | None) -> float | None:
 
 def group_table(card: Scorecard) -> pd.DataFrame | None:
     """One row per dimension with groups: its parent, score and each group's score."""
-    titles = {g.id: g.title for d in card.rubric.dimensions for g in d.groups}
+    titles: dict[str, set[str]] = {}
+    for dim in card.rubric.dimensions:
+        for g in dim.groups:
+            titles.setdefault(g.id, set()).add(g.title)
+    # a column per group id, named by its title where every dimension gives it the same
+    column = {g: next(iter(t)) if len(t) == 1 else g for g, t in titles.items()}
+    named = any(len(t) > 1 for t in titles.values())
     parents = {p.id: p.title for p in card.rubric.parents}
     rows = []
-    for d in card.dimensions:
+    for d, dim in zip(card.dimensions, card.rubric.dimensions, strict=True):
         if not d.groups:
             continue
-        row = {"Dimension": d.title}
+        row: dict[str, object] = {"Dimension": d.title}
         if parents:
             row["Part of"] = parents.get(d.parent or "", "")
         row["Score"] = _r(d.score)
-        row |= {titles.get(g, g): _r(v) for g, v in d.groups.items()}
+        row |= {column[g]: _r(v) for g, v in d.groups.items()}
+        if named:
+            row["Groups"] = " · ".join(f"{g.id}: {g.title}" for g in dim.groups)
         rows.append(row)
     return pd.DataFrame(rows) if rows else None
 
