@@ -80,14 +80,28 @@ def browse(rubric: Rubric) -> None:
         st.dataframe(gates_table(rubric), hide_index=True, width="stretch")
 
     for dim in rubric.dimensions:
-        targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())
+        targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items()) or "the top level"
         st.markdown(f"### {plain(dim.title)}")
         st.caption(
             f"{plain(dim.id)} · weight {dim.weight:g} · targets: {plain(targets)}. "
             + rubric_text(dim.description)
         )
+        if dim.objectives:
+            st.caption("Objectives by maturity level:")
+            st.text("\n".join(f"{lv}: {text}" for lv, text in sorted(dim.objectives.items())))
         for q in dim.questions:
             with st.expander(f"{plain(q.id)} · {rubric_text(q.text)}"):
+                if q.title or q.description:
+                    st.markdown(
+                        " ".join(
+                            x
+                            for x in (
+                                f"**{plain(q.title)}**" if q.title else "",
+                                rubric_text(q.description),
+                            )
+                            if x
+                        )
+                    )
                 if q.about:
                     st.caption(f"About the {q.about}.")
                 if q.why:

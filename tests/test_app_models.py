@@ -76,3 +76,17 @@ def test_an_upload_is_read_as_samm_zip_dsomm_file_or_rubric(tmp_path):
     assert parse_rubric(text).id == "dsomm" and "DSOMM" in kind
     same, none, kind = rubric_from_upload("mine.yaml", b"id: x\n")
     assert (same, none, kind) == ("id: x\n", [], "a rubric")
+
+
+def test_the_rubric_page_browses_an_imported_model(samm_round, monkeypatch):
+    db, _ = samm_round
+    with open_store(db) as s:
+        sha = next(r["sha256"] for r in s.rubrics() if r["rubric_id"] == "owasp-samm")
+    at = open_page("pages/rubric.py", db, monkeypatch)
+    at.selectbox(key="rubric-pick").set_value(sha).run()
+    assert_clean(at)
+    first = next(df.value for df in at.dataframe if "Action to reach it" in df.value.columns)
+    assert list(first["Level"])[2] == "2 · Yes, half of the teams"  # its own answer set
+    assert list(first["Action to reach it"])[1] == "Activity G-SM-A-1: reach “Yes, some teams”"
+    shown = "\n".join(t.value for t in at.text)
+    assert "1: Strategy and Metrics objective 1" in shown

@@ -3,6 +3,8 @@ business function, a DSOMM dimension) and each group (a SAMM stream, a DSOMM lev
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -35,7 +37,17 @@ def group_table(card: Scorecard) -> pd.DataFrame | None:
         if named:
             row["Groups"] = " · ".join(f"{g.id}: {g.title}" for g in dim.groups)
         rows.append(row)
-    return pd.DataFrame(rows) if rows else None
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    ordered = sorted(titles, key=_natural)  # L1, L2 ... L10, whichever dimension has them
+    heads = [c for c in ("Dimension", "Part of", "Score") if c in frame.columns]
+    return frame[heads + [column[g] for g in ordered] + (["Groups"] if named else [])]
+
+
+def _natural(text: str) -> list[object]:
+    """A sort key reading the numbers in an id as numbers: L2 before L10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def model_scores(card: Scorecard) -> None:

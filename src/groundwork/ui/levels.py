@@ -46,6 +46,9 @@ def assessor_guide(rubric: Rubric, q: Question, chosen: object) -> None:
     in an expander."""
     if chosen in q.levels and (hint := look_at(q, chosen)):
         st.caption(f"**{chosen} · {plain(rubric.label(chosen, q))}** · {hint}")  # type: ignore[arg-type]
+    if q.description:
+        with st.expander(f"About: {plain(q.title)}" if q.title else "About this question"):
+            st.markdown(rubric_text(q.description))
     if q.quality:
         with st.expander("Quality criteria: what a yes needs"):
             st.text("\n".join(f"• {c}" for c in q.quality))
