@@ -86,7 +86,9 @@ def test_the_rubric_page_browses_an_imported_model(samm_round, monkeypatch):
     at.selectbox(key="rubric-pick").set_value(sha).run()
     assert_clean(at)
     first = next(df.value for df in at.dataframe if "Action to reach it" in df.value.columns)
-    assert list(first["Level"])[2] == "2 · Yes, half of the teams"  # its own answer set
-    assert list(first["Action to reach it"])[1] == "Activity G-SM-A-1: reach “Yes, some teams”"
+    assert list(first["Level"])[2] == "2 · Yes, for at least half"  # I-SB-A-1's own answers
+    assert list(first["Action to reach it"])[1] == (
+        "Activity I-SB-A-1: reach “Yes, for some applications”"
+    )
     shown = "\n".join(t.value for t in at.text)
-    assert "1: Strategy and Metrics objective 1" in shown
+    assert "1: Secure Build objective 1" in shown
