@@ -42,12 +42,17 @@ CONFIDENCE_HEADER, EVIDENCE_HEADER, NOTES_HEADER = "Confidence (1-5)", "Evidence
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
 
 
-def level_cell(q: Question, level: int) -> str:
-    """A level's description (after the question's own answer wording, when it has one),
-    with what an assessor looks at and the metric behind it."""
+def level_text(q: Question, level: int) -> str:
+    """A level's description, after the question's own answer wording when it has one."""
     own = q.labels.get(level, "")
     described = q.levels.get(level, "")
-    parts = [f"{own}: {described}" if own and described else own or described]
+    return f"{own}: {described}" if own and described else own or described
+
+
+def level_cell(q: Question, level: int) -> str:
+    """A level's description (see :func:`level_text`), with what an assessor looks at and
+    the metric behind it."""
+    parts = [level_text(q, level)]
     if level in q.evidence:
         parts.append(f"Look at: {q.evidence[level]}")
     if level in q.metrics:
@@ -177,6 +182,28 @@ def questionnaire_workbook(
     return to_bytes(wb)
 
 
+def _how_scored(rubric: Rubric) -> str:
+    policy = rubric.scoring
+    if policy == type(policy)() and not rubric.has_values and not rubric.parents:
+        return (
+            "A dimension's score is the weighted mean of its answered levels; N/A and "
+            '"Don\'t know" are left out of every average. One unmet floor blocks a stage '
+            "however good the average looks."
+        )
+    values = ", ".join(f"{s.level} = {rubric.value(s.level):g}" for s in rubric.scale)
+    unanswered = (
+        "A question left blank (or Don't know) counts at the lowest level"
+        if policy.unanswered == "lowest"
+        else "A question left blank (or Don't know) is left out of every score"
+    )
+    return (
+        f"Each answer counts for its value ({values}). {unanswered}; N/A is left out. "
+        f"Groups combine their answers by {policy.groups}, dimensions their groups by "
+        f"{policy.dimensions.replace('-', ' ')}"
+        + (f", and each part its dimensions by {policy.parents}." if rubric.parents else ".")
+    )
+
+
 def _choice(q: Question, value: int | str) -> int | str | None:
     """A pre-filled answer as the dropdown offers it: "2 · Yes, for half" for a question
     with its own answer wording, else the level, N/A or Don't know."""
@@ -268,16 +295,7 @@ def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -
         ("The scale", True),
     ]
     lines += [(f"{s.level} {s.label}: {s.meaning}", False) for s in rubric.scale]
-    lines += [
-        ("", False),
-        ("How the answers are scored", True),
-        (
-            "A dimension's score is the weighted mean of its answered levels; N/A and "
-            '"Don\'t know" are left out of every average. One unmet floor blocks a stage '
-            "however good the average looks.",
-            False,
-        ),
-    ]
+    lines += [("", False), ("How the answers are scored", True), (_how_scored(rubric), False)]
     for r, (text, bold) in enumerate(lines, start=3):
         c = sheet.cell(r, 1, text, wrap=True)
         fit_row(ws, r, [110], {1})
