@@ -385,3 +385,33 @@ def test_an_imported_model_goes_through_rounds_exports_and_history(samm_rubric, 
         summary = s.summaries([aid])[aid]  # what history and the portfolio read
         assert summary["score"] == pytest.approx(0.5)
         assert summary["dimensions"]["I-SB"] == pytest.approx(0.625)
+
+
+def test_the_default_rubric_declares_nothing_new_and_reports_as_before():
+    """Its scores, verdicts and exports are compared with the recorded ones in
+    test_golden.py and test_workbook_golden.py; here: its JSON has exactly the keys it had."""
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    assert not rubric.has_values and not rubric.parents
+    assert all(not d.groups for d in rubric.dimensions)
+    doc = score(rubric, {q.id: 3 for q in rubric.questions}, "production", "high").to_dict()
+    assert set(doc) == {"rubric", "stage", "tier", "overall", "verdict", "dimensions", "questions"}
+    assert set(doc["dimensions"][0]) == {
+        "id", "title", "score", "target", "gap", "weighted_gap", "answered", "na", "unknown",
+    }  # fmt: skip
+    assert set(doc["questions"][0]) == {
+        "id", "dimension", "answer", "level", "target", "gap", "weighted_gap",
+    }  # fmt: skip
+
+
+def test_imported_rubrics_satisfy_the_published_schema(samm, dsomm):
+    import json
+
+    import jsonschema
+
+    from groundwork.rubric import json_schema
+
+    schema = json.loads(json_schema())
+    for imported in (samm, dsomm):
+        jsonschema.validate(json.loads(json.dumps(yaml.safe_load(imported.to_yaml()))), schema)
