@@ -10,6 +10,7 @@ from groundwork.scoring import (
     explain_dimension,
     explain_overall,
     explain_readiness,
+    score_range,
 )
 from groundwork.ui.groups import model_scores
 from groundwork.ui.text import plain, rubric_text
@@ -182,8 +183,7 @@ with ui.friendly_errors(), ui.store() as s:
                 charts.trend(
                     history,
                     [(d.id, d.title) for d in rubric.dimensions],
-                    rubric.min_level,
-                    rubric.max_level,
+                    *score_range(rubric),
                 ),
                 config={"displayModeBar": False},
             )

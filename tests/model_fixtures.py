@@ -162,6 +162,8 @@ Build and Deployment:
       level: 1
       difficultyOfImplementation: {knowledge: 2, time: 3, resources: 2}
       usefulness: 4
+      implementation:
+        - {uuid: t1, name: Jenkins, tags: [ci-cd], url: https://www.jenkins.io/}
       references:
         samm2: [I-SB-A-1]
         iso27001-2022: [5.37, 8.32]

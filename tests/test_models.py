@@ -164,6 +164,7 @@ def test_dsomm_import_keeps_words_references_and_dependencies(dsomm):
     assert q.text == "Defined build"
     assert q.why == "Builds differ."
     assert "Write the build down." in q.description and "Measure: Use a pipeline." in q.description
+    assert "Tools: Jenkins" in q.description
     assert q.evidence == {3: "Show the pipeline."}
     assert q.crosswalk.entries() == {"samm2": ["I-SB-A-1"], "iso27001-2022": ["5.37", "8.32"]}
     assert rubric.question("signed-artifacts").prerequisites == [
@@ -415,3 +416,10 @@ def test_imported_rubrics_satisfy_the_published_schema(samm, dsomm):
     schema = json.loads(json_schema())
     for imported in (samm, dsomm):
         jsonschema.validate(json.loads(json.dumps(yaml.safe_load(imported.to_yaml()))), schema)
+
+
+def test_score_range_is_what_a_dimension_can_score(samm_rubric, dsomm):
+    from groundwork.scoring import score_range
+
+    assert score_range(samm_rubric) == (0, 3)  # a practice: 3 levels of at most 1
+    assert score_range(parse_rubric(dsomm.to_yaml())) == (0, 1)  # a mean of progress

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from groundwork.scoring import Scorecard
+from groundwork.scoring import Scorecard, score_range
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
 BLOCKER_MARK = "■"  # in every common font; shown before a blocker's label
@@ -67,6 +67,7 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
             opacity=0.85,
         )
 
+    span = score_range(card.rubric)
     fig = go.Figure()
     fig.add_trace(trace([d.target for d in card.dimensions], "Target", TARGET, False))
     if previous is not None:
@@ -78,8 +79,8 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     fig.update_layout(
         polar={
             "radialaxis": {
-                "range": [card.rubric.min_level, card.rubric.max_level],
-                "dtick": 1,
+                "range": list(span),
+                "dtick": 1 if span[1] - span[0] >= 2 else (span[1] - span[0]) / 4,
                 "gridcolor": "rgba(128,128,128,0.35)",
             },
             "angularaxis": {"gridcolor": "rgba(128,128,128,0.35)"},
@@ -163,7 +164,9 @@ def gantt(rows: list[dict]) -> go.Figure:
     return fig
 
 
-def trend(history: list[dict], dimensions: list[tuple[str, str]], low: int, high: int) -> go.Figure:
+def trend(
+    history: list[dict], dimensions: list[tuple[str, str]], low: float, high: float
+) -> go.Figure:
     """Dimension scores over the scope's rounds."""
     fig = go.Figure()
     dates = [dt.date.fromisoformat(h["date"]) for h in history]
@@ -186,7 +189,11 @@ def trend(history: list[dict], dimensions: list[tuple[str, str]], low: int, high
     fig.update_layout(
         legend={"orientation": "h", "y": -0.2},
         xaxis={"title": None},
-        yaxis={"range": [low, high], "dtick": 1, "title": "Score"},
+        yaxis={
+            "range": [low, high],
+            "dtick": 1 if high - low >= 2 else (high - low) / 4,
+            "title": "Score",
+        },
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )

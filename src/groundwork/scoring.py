@@ -569,6 +569,21 @@ def _aggregate(
     return _combine(policy.dimensions, [(v, q.weight) for q, v in counted]), groups
 
 
+def score_range(rubric: Rubric) -> tuple[float, float]:
+    """The lowest and highest score a dimension can have: the scale's ends, or for a
+    rubric that declares its scoring, its aggregations over the lowest and highest values
+    (SAMM's practices: 0 to 3; DSOMM's: 0 to 1). For chart axes."""
+    if not _declared(rubric) and not any(d.groups for d in rubric.dimensions):
+        return float(rubric.min_level), float(rubric.max_level)
+    low, high = rubric.value(rubric.min_level), rubric.value(rubric.max_level)
+    ends = [
+        _aggregate(rubric.scoring, d, [(q, v) for q in d.questions])[0] or 0.0
+        for d in rubric.dimensions
+        for v in (low, high)
+    ]
+    return min(ends), max(ends)
+
+
 def _parent_scores(rubric: Rubric, dimensions: list[DimensionScore]) -> list[ParentScore]:
     """Each parent's score from its dimensions' (weighted by dimension weight)."""
     out = []

@@ -31,7 +31,7 @@ PROGRESS = (  # the app's progress definitions: label, value, meaning
 )  # fmt: skip
 CARRIED = {
     "uuid", "description", "risk", "measure", "assessment", "level", "references",
-    "dependsOn", "meta",
+    "dependsOn", "meta", "implementation",
 }  # fmt: skip
 # what a team recorded about its own progress: answers, not the model
 ANSWER_FIELDS = {"isImplemented", "evidence", "comments", "teamsImplemented"}
@@ -151,6 +151,10 @@ def _activity(
     parts = [text_of(act.get("description"))]
     if text_of(act.get("measure")):
         parts.append(f"Measure: {text_of(act['measure'])}")
+    tools = [text_of(t.get("name")) for t in act.get("implementation") or [] if isinstance(t, dict)]
+    if any(tools):
+        parts.append("Tools: " + ", ".join(t for t in tools if t))
+        left["implementation (the tools' links, tags and descriptions)"] += 1
     guide = act.get("meta") if isinstance(act.get("meta"), dict) else {}
     if text_of(guide.get("implementationGuide")):
         parts.append(f"Implementation guide: {text_of(guide['implementationGuide'])}")
