@@ -53,8 +53,14 @@ def browse(rubric: Rubric) -> None:
     st.subheader(f"{plain(rubric.title)} · {plain(rubric.version)}")
     if rubric.description:
         st.caption(rubric_text(rubric.description))
+    if rubric.origin:
+        st.caption("From: " + plain(" · ".join(f"{k}: {v}" for k, v in rubric.origin.items())))
     scale = pd.DataFrame(
-        [{"Level": s.level, "Label": s.label, "Meaning": s.meaning} for s in rubric.scale]
+        [
+            {"Level": s.level, "Label": s.label, "Meaning": s.meaning}
+            | ({"Worth": rubric.value(s.level)} if rubric.has_values else {})
+            for s in rubric.scale
+        ]
     )
     c1, c2 = st.columns(2)
     with c1:
