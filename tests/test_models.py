@@ -121,6 +121,11 @@ def test_a_model_without_actions_gets_a_roadmap_in_its_own_words(samm):
     assert steps["I-SB-A-1@2"].action == "Activity I-SB-A-1: reach “Yes, for at least half”"
     assert set(steps) >= {"I-SB-A-1@2", "I-SB-A-1@3", "I-SB-A-2@1", "I-SB-B-2@2"}
     assert not any(k.startswith("I-SB-A-3") for k in steps)  # its target is 0
+    assert "G-SM-A-1@1" not in steps  # target 0 in this posture
+    # with no posture every target is the top; unanswered counts as No, so the roadmap
+    # plans an unanswered activity from No, as its score counts it
+    everything = build_roadmap(parse_rubric(samm.to_yaml()), {}, "target", "standard")
+    assert {"G-SM-A-1@1", "G-SM-A-1@2", "G-SM-A-1@3"} <= {i.id for i in everything.items}
 
 
 # ---------------------------------------------------------------------------------
