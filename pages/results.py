@@ -10,8 +10,10 @@ from groundwork.scoring import (
     explain_dimension,
     explain_overall,
     explain_readiness,
+    score_range,
 )
 from groundwork.ui import outcomes
+from groundwork.ui.groups import model_scores
 from groundwork.ui.text import plain, rubric_text
 
 
@@ -96,7 +98,7 @@ with ui.friendly_errors(), ui.store() as s:
 
         answered = sum(d.answered for d in card.dimensions)
         total = len(card.questions)
-        if answered < total:
+        if answered < total and rubric.scoring.unanswered == "leave-out":
             st.warning(
                 f"{answered} of {ui.count(total, 'question')} have a level (the rest are N/A, "
                 "don't know or unanswered): scores and readiness cover only the answered ones.",
@@ -122,6 +124,8 @@ with ui.friendly_errors(), ui.store() as s:
         with right:
             st.markdown("**Gap to target by dimension**")
             st.plotly_chart(charts.gap_bars(card), config={"displayModeBar": False})
+
+        model_scores(card)
 
         st.markdown("#### Questions")
         levels = {q.id: q for q in rubric.questions}
@@ -164,7 +168,7 @@ with ui.friendly_errors(), ui.store() as s:
                 f"{plain(d.title)}: score {fmt(d.score)}, target {fmt(d.target)}, gap {fmt(d.gap)}"
             ):
                 why = explain_dimension(card, d.id)
-                st.markdown(f"Weighted mean of answered levels: {plain(why.formula)}")
+                st.markdown(f"{plain(why.how)}: {plain(why.formula)}")
                 if why.terms:
                     st.dataframe(pd.DataFrame(why.terms), hide_index=True)
                 if why.excluded:
@@ -182,8 +186,7 @@ with ui.friendly_errors(), ui.store() as s:
                 charts.trend(
                     history,
                     [(d.id, d.title) for d in rubric.dimensions],
-                    rubric.min_level,
-                    rubric.max_level,
+                    *score_range(rubric),
                 ),
                 config={"displayModeBar": False},
             )

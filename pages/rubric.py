@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from groundwork import ui
+from groundwork.models import ModelError
 from groundwork.rubric import Rubric, RubricError, parse_rubric
+from groundwork.ui.models import rubric_from_upload
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
@@ -51,8 +53,14 @@ def browse(rubric: Rubric) -> None:
     st.subheader(f"{plain(rubric.title)} · {plain(rubric.version)}")
     if rubric.description:
         st.caption(rubric_text(rubric.description))
+    if rubric.origin:
+        st.caption("From: " + plain(" · ".join(f"{k}: {v}" for k, v in rubric.origin.items())))
     scale = pd.DataFrame(
-        [{"Level": s.level, "Label": s.label, "Meaning": s.meaning} for s in rubric.scale]
+        [
+            {"Level": s.level, "Label": s.label, "Meaning": s.meaning}
+            | ({"Worth": rubric.value(s.level)} if rubric.has_values else {})
+            for s in rubric.scale
+        ]
     )
     c1, c2 = st.columns(2)
     with c1:
@@ -78,14 +86,28 @@ def browse(rubric: Rubric) -> None:
         st.dataframe(gates_table(rubric), hide_index=True, width="stretch")
 
     for dim in rubric.dimensions:
-        targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items())
+        targets = ", ".join(f"{k} {v}" for k, v in dim.targets.items()) or "the top level"
         st.markdown(f"### {plain(dim.title)}")
         st.caption(
             f"{plain(dim.id)} · weight {dim.weight:g} · targets: {plain(targets)}. "
             + rubric_text(dim.description)
         )
+        if dim.objectives:
+            st.caption("Objectives by maturity level:")
+            st.text("\n".join(f"{lv}: {text}" for lv, text in sorted(dim.objectives.items())))
         for q in dim.questions:
             with st.expander(f"{plain(q.id)} · {rubric_text(q.text)}"):
+                if q.title or q.description:
+                    st.markdown(
+                        " ".join(
+                            x
+                            for x in (
+                                f"**{plain(q.title)}**" if q.title else "",
+                                rubric_text(q.description),
+                            )
+                            if x
+                        )
+                    )
                 if q.about:
                     st.caption(f"About the {q.about}.")
                 if q.why:
@@ -93,15 +115,17 @@ def browse(rubric: Rubric) -> None:
                 table = pd.DataFrame(
                     [
                         {
-                            "Level": f"{lv} · {rubric.label(lv)}",
+                            "Level": f"{lv} · {rubric.label(lv, q)}",
                             "What it looks like": q.levels.get(lv, ""),
                             "What an assessor looks at": q.evidence.get(lv, ""),
                             "Metric": q.metrics.get(lv, ""),
-                            "Action to reach it": q.actions[lv].action if lv in q.actions else "",
-                            "Effort": str(q.actions[lv].effort) if lv in q.actions else "",
-                            "Needs first": ", ".join(q.actions[lv].depends_on)
-                            if lv in q.actions
+                            "Action to reach it": rubric.action(q.id, lv).action
+                            if lv > rubric.min_level
                             else "",
+                            "Effort": str(rubric.action(q.id, lv).effort)
+                            if lv > rubric.min_level
+                            else "",
+                            "Needs first": ", ".join(rubric.depends_on(q.id, lv)),
                         }
                         for lv in rubric.levels
                     ]
@@ -115,7 +139,14 @@ def browse(rubric: Rubric) -> None:
                         f"EU AI Act: {eu_articles(rubric, cw.eu_ai_act)} · "
                         f"ISO/IEC 42001: {', '.join(cw.iso_42001) or '—'}"
                     )
+                    + "".join(
+                        f" · {plain(k)}: {plain(', '.join(v))}"
+                        for k, v in (cw.model_extra or {}).items()
+                    )
                 )
+                if q.quality:
+                    st.caption("Quality criteria:")
+                    st.text("\n".join(f"• {c}" for c in q.quality))
     if rubric.references:
         st.markdown("### Sources")
         for ref in rubric.references:
@@ -136,6 +167,34 @@ def browse(rubric: Rubric) -> None:
                 st.dataframe(pd.DataFrame(articles), hide_index=True, width="stretch")
 
 
+def offer(s, name: str, text: str, not_carried: list[str], kind: str) -> None:
+    """Check an uploaded (or imported) rubric; when valid, offer to store it."""
+    try:
+        candidate = parse_rubric(text, name)
+    except RubricError as exc:
+        st.error(f"{ui.count(len(exc.problems), 'problem')} in {plain(name)}; nothing was stored.")
+        st.code("\n".join(str(p) for p in exc.problems), language=None)
+        return
+    st.success(
+        f"{plain(name)} is valid: {plain(candidate.title)} {plain(candidate.version)}, "
+        f"{len(candidate.dimensions)} dimensions, {len(candidate.questions)} questions."
+    )
+    if kind != "a rubric":
+        st.info(f"Imported from {kind}.")
+        if not_carried:
+            with st.expander("Fields of the model the rubric does not carry"):
+                st.text("\n".join(not_carried))
+        st.download_button(
+            "Download the rubric (YAML)",
+            text,
+            file_name=f"{candidate.id}.yaml",
+            mime="application/x-yaml",
+        )
+    if st.button("Use it for new rounds", type="primary"):
+        s.save_rubric(candidate)
+        st.toast("Stored: choose it when you start a round.")
+
+
 with ui.friendly_errors(), ui.store() as s:
     tab_browse, tab_upload = st.tabs(["Browse", "Upload a rubric"])
     with tab_upload:
@@ -144,27 +203,21 @@ with ui.friendly_errors(), ui.store() as s:
             "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
             "repository; `groundwork validate FILE` gives the same checks on the command line."
         )
-        upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
+        st.caption(
+            "Or bring a model you already use: a zip of OWASP SAMM's core model folder "
+            "(github.com/owaspsamm/core), or DSOMM's generated/model.yaml. It becomes a "
+            "rubric that scores as the model's own tool does."
+        )
+        upload = st.file_uploader(
+            "Rubric, SAMM zip or DSOMM file", type=["yaml", "yml", "zip"], key="rubric-upload"
+        )
         if upload is not None:
-            text = upload.getvalue().decode("utf-8", errors="replace")
             try:
-                candidate = parse_rubric(text, upload.name)
-            except RubricError as exc:
-                st.error(
-                    f"{ui.count(len(exc.problems), 'problem')} in {plain(upload.name)}; "
-                    "nothing was stored."
-                )
-                st.code("\n".join(str(p) for p in exc.problems), language=None)
+                text, not_carried, kind = rubric_from_upload(upload.name, upload.getvalue())
+            except ModelError as exc:
+                st.error(f"{plain(upload.name)} cannot be imported: {plain(str(exc))}")
             else:
-                st.success(
-                    f"{plain(upload.name)} is valid: {plain(candidate.title)} "
-                    f"{plain(candidate.version)}, "
-                    f"{len(candidate.dimensions)} dimensions, "
-                    f"{len(candidate.questions)} questions."
-                )
-                if st.button("Use it for new rounds", type="primary"):
-                    s.save_rubric(candidate)
-                    st.toast("Stored: choose it when you start a round.")
+                offer(s, upload.name, text, not_carried, kind)
     default = ui.default_rubric()
     stored = rubric_choices(s.rubrics(), default)
     with tab_browse:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ class AnswersError(ValueError):
         super().__init__("\n".join(problems))
 
 
+LABELLED = re.compile(r"^(?P<level>-?\d+)\s*·")
+
+
 def parse_value(raw: Any, rubric: Rubric) -> int | str:
     """A level on the rubric's scale, ``"na"`` or ``"unknown"``; ValueError otherwise."""
     if isinstance(raw, bool) or raw is None:
@@ -50,6 +54,9 @@ def parse_value(raw: Any, rubric: Rubric) -> int | str:
             return NA
         if text in UNKNOWN_WORDS:
             return UNKNOWN
+        numbered = LABELLED.match(text)  # "2 · Yes, for at least half", as a dropdown says
+        if numbered:
+            text = numbered["level"]
         if text.lstrip("-").isdigit():
             raw = int(text)
     if isinstance(raw, int) and raw in rubric.levels:

@@ -14,7 +14,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from groundwork.outcomes import Measure
-from groundwork.scoring import Scorecard
+from groundwork.scoring import Scorecard, score_range
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
 BLOCKER_MARK = "■"  # in every common font; shown before a blocker's label
@@ -68,6 +68,7 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
             opacity=0.85,
         )
 
+    span = score_range(card.rubric)
     fig = go.Figure()
     fig.add_trace(trace([d.target for d in card.dimensions], "Target", TARGET, False))
     if previous is not None:
@@ -79,8 +80,8 @@ def radar(card: Scorecard, previous: Scorecard | None = None) -> go.Figure:
     fig.update_layout(
         polar={
             "radialaxis": {
-                "range": [card.rubric.min_level, card.rubric.max_level],
-                "dtick": 1,
+                "range": list(span),
+                "dtick": 1 if span[1] - span[0] >= 2 else (span[1] - span[0]) / 4,
                 "gridcolor": "rgba(128,128,128,0.35)",
             },
             "angularaxis": {"gridcolor": "rgba(128,128,128,0.35)"},
@@ -167,8 +168,8 @@ def gantt(rows: list[dict]) -> go.Figure:
 def trend(
     history: list[dict],
     dimensions: list[tuple[str, str]],
-    low: int,
-    high: int,
+    low: float,
+    high: float,
     band: tuple[float, float, str] | None = None,
 ) -> go.Figure:
     """Dimension scores over the scope's rounds; ``band`` (lowest and highest dimension
@@ -206,7 +207,11 @@ def trend(
     fig.update_layout(
         legend={"orientation": "h", "y": -0.2},
         xaxis={"title": None},
-        yaxis={"range": [low, high], "dtick": 1, "title": "Score"},
+        yaxis={
+            "range": [low, high],
+            "dtick": 1 if high - low >= 2 else (high - low) / 4,
+            "title": "Score",
+        },
         height=360,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )

@@ -106,6 +106,8 @@ def _score_table(card: Scorecard) -> str:
             f"{d.title[:33]:<34}{_fmt(d.score):>7}{_fmt(d.target):>8}{_fmt(d.gap):>6}"
             f"{d.weighted_gap:>7.2f}  {d.answered}/{d.na}/{d.unknown}"
         )
+    for p in card.parents:
+        lines.append(f"{p.title[:33]:<34}{_fmt(p.score):>7}{_fmt(p.target):>8}")
     readiness = "—" if card.readiness is None else f"{card.readiness:.0%}"
     lines += [
         f"{'Overall':<34}{_fmt(card.score):>7}{_fmt(card.target):>8}{_fmt(card.gap):>6}",
@@ -170,6 +172,49 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
             after = f"  (after {', '.join(item.depends_on)})" if item.depends_on else ""
             print(f"  {item.id:<12} {item.effort!s:>2}  {item.action}{flag}{after}")
         print()
+    return 0
+
+
+def cmd_import_model(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from groundwork.models import ModelError
+    from groundwork.models.dsomm import import_dsomm
+    from groundwork.models.files import files_from_dir, files_from_zip
+    from groundwork.models.samm import import_samm
+    from groundwork.rubric import RubricError, parse_rubric
+
+    source = Path(args.source)
+    try:
+        if args.model == "samm":
+            files = (
+                files_from_zip(source.read_bytes())
+                if source.suffix == ".zip"
+                else files_from_dir(source)
+            )
+            imported = import_samm(files)
+        else:
+            if source.stat().st_size > 1_000_000:
+                raise ModelError(f"{source}: larger than 1,000,000 bytes")
+            imported = import_dsomm(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandError(f"{source}: {exc.strerror or exc}") from None
+    except (ModelError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot import {args.source}: {exc}") from None
+    text = imported.to_yaml()
+    try:
+        rubric = parse_rubric(text, args.out)
+    except RubricError as exc:  # an importer bug, never the user's: say so plainly
+        raise CommandError(f"the imported rubric does not validate:\n{exc}") from None
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(
+        f"{args.out}: {rubric.title} — {len(rubric.parents)} parents, "
+        f"{len(rubric.dimensions)} dimensions, {len(rubric.questions)} questions"
+    )
+    if imported.not_carried:
+        print("Not carried (fields of the model the rubric has no place for):")
+        for line in imported.not_carried:
+            print(f"  {line}")
     return 0
 
 
@@ -587,6 +632,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--who", default=os.environ.get("USER", ""), help="recorded in the audit log")
     p.add_argument("--yes", "-y", action="store_true", help="write without asking")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "import-model",
+        help="make a rubric from OWASP SAMM's core model or DSOMM's generated YAML",
+        description=(
+            "samm SOURCE: the SAMM core model's folder (its model/ YAML files) or a zip of "
+            "it. dsomm SOURCE: DSOMM's generated/model.yaml. Writes a rubric that scores "
+            "as the model's own tool does, and lists the fields it could not carry."
+        ),
+    )
+    p.add_argument("model", choices=["samm", "dsomm"])
+    p.add_argument("source", help="the model's folder, zip or file")
+    p.add_argument("out", help="the rubric YAML to write")
+    p.set_defaults(func=cmd_import_model)
 
     p = sub.add_parser("schema", help="print the rubric format's JSON Schema")
     p.set_defaults(func=cmd_schema)

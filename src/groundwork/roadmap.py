@@ -32,6 +32,7 @@ from groundwork.scoring import (
     TIER_FLOOR,
     UNKNOWN,
     AnswerLike,
+    QuestionScore,
     Scorecard,
     as_answer,
     question_targets,
@@ -151,6 +152,14 @@ def build_roadmap(
     return Roadmap(stage, tier, _pack(rubric, ordered, stage, start, capacity, wave_days))
 
 
+def _start_level(rubric: Rubric, q: QuestionScore) -> int | None:
+    """Where a question's steps start: its level; for a model that counts an unanswered
+    question at the lowest level (SAMM, DSOMM), the lowest level; else None."""
+    if q.level is None and q.answer is None and rubric.scoring.unanswered == "lowest":
+        return rubric.min_level
+    return q.level
+
+
 def _noted(answers: Mapping[str, AnswerLike], question_id: str) -> bool:
     answer = answers.get(question_id)
     return bool(answer is not None and as_answer(answer).notes.strip())
@@ -213,7 +222,7 @@ def _steps(
             if phase < items[key].phase:
                 items[key] = replace(items[key], phase=phase)
             return
-        action = rubric.question(qid).actions[level]
+        action = rubric.action(qid, level)
         items[key] = RoadmapItem(
             id=key,
             question=qid,
@@ -221,8 +230,8 @@ def _steps(
             from_level=level - 1,
             to_level=level,
             action=action.action,
-            effort=action.effort,
-            points=rubric.effort_points(action.effort),
+            effort=action.effort,  # type: ignore[arg-type]
+            points=rubric.effort_points(action.effort),  # type: ignore[arg-type]
             depends_on=(),
             phase=phase,
             weighted_gap=by_id[qid].weighted_gap or 0.0,
@@ -233,7 +242,8 @@ def _steps(
             if q.id in silent_na or (q.dimension in silent_dims and not _noted(answers, q.id)):
                 add_assess(q.id, CLEAR_THE_GATE)
             continue
-        if q.level is None:
+        start = _start_level(rubric, q)
+        if start is None:
             if q.id in blocked_questions or q.dimension in unseen_dims or short_of_coverage:
                 add_assess(q.id, CLEAR_THE_GATE)
             elif q.answer == UNKNOWN:
@@ -244,7 +254,7 @@ def _steps(
             q.floor if q.floor is not None else no_gate, blocked_dims.get(q.dimension, no_gate)
         )
         top = max(q.target, next_targets.get(q.id, q.target), gate_level)
-        for level in range(q.level + 1, top + 1):
+        for level in range(start + 1, top + 1):
             if level <= gate_level:
                 phase = CLEAR_THE_GATE
             elif level <= q.target:
@@ -264,17 +274,18 @@ def _steps(
             if item.to_level is not None:
                 if f"{item.question}@{item.to_level - 1}" in items:
                     deps.append(f"{item.question}@{item.to_level - 1}")
-                for dep in rubric.question(item.question).actions[item.to_level].depends_on:
+                for dep in rubric.depends_on(item.question, item.to_level):
                     dep_q, dep_level = parse_dependency(dep)
                     current = by_id[dep_q]
                     if current.answer == NA:
                         continue
-                    if current.level is None:
+                    at = _start_level(rubric, current)
+                    if at is None:
                         deps.append(add_assess(dep_q, item.phase))
                         continue
-                    if current.level >= dep_level:
+                    if at >= dep_level:
                         continue
-                    for lv in range(current.level + 1, dep_level + 1):
+                    for lv in range(at + 1, dep_level + 1):
                         before = items.get(f"{dep_q}@{lv}")
                         add_step(dep_q, lv, item.phase)
                         changed |= before != items[f"{dep_q}@{lv}"]

@@ -64,12 +64,18 @@ MAX_YAML_NODES = 100_000
 MAX_SCALE_LEVELS = 11
 MAX_QUESTIONS = 500
 MAX_TEXT_CHARS = 10_000
+MAX_VALUE = 1_000_000
+MAX_MATURITY = 100
 
 Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s@]+$")]
 Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 EffortName = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\s@]+$")]
 Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Date = Annotated[dt.date, Strict(False)]
+Value = Annotated[float, Field(ge=0, le=MAX_VALUE, allow_inf_nan=False)]
+Maturity = Annotated[int, Field(ge=0, le=MAX_MATURITY)]
+# Open metadata: external ids and crosswalks keyed by whatever the model calls them.
+MetaKey = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _Model(BaseModel):
@@ -78,11 +84,13 @@ class _Model(BaseModel):
 
 
 class ScaleLevel(_Model):
-    """One level of the rubric's scale, e.g. 3 "Defined"."""
+    """One level of the rubric's scale, e.g. 3 "Defined". ``value`` is what the level is
+    worth in scores when that differs from its number (SAMM's No = 0 ... Most = 1)."""
 
     level: int = Field(ge=0)  # readiness is a share of the target, so levels start at 0
     label: Text
     meaning: Text = ""
+    value: Value | None = None
 
 
 class Stage(_Model):
@@ -145,10 +153,11 @@ class Reference(_Model):
 
 
 class Action(_Model):
-    """What to do to reach one level of a question."""
+    """What to do to reach one level of a question. Without an effort, the rubric's
+    smallest effort is assumed (as for a "find out" step)."""
 
     action: Text
-    effort: EffortName | PositiveInt
+    effort: EffortName | PositiveInt | None = None
     depends_on: list[Annotated[str, Field(max_length=200)]] = []
 
     @field_validator("effort", mode="wrap")
@@ -169,28 +178,58 @@ class Action(_Model):
 
 
 class Crosswalk(_Model):
+    """Where a question sits in other frameworks: the four AI frameworks by name, and any
+    other key a model uses (``iso27001-2022``, ``openCRE``, ``samm2``...)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    __pydantic_extra__: dict[MetaKey, list[Text]] = Field(init=False)  # type: ignore[assignment]
+
     nist_ai_rmf: list[Text] = []
     nist_ai_600_1: list[Text] = []
     eu_ai_act: list[Text] = []
     iso_42001: list[Text] = []
 
+    def entries(self) -> dict[str, list[str]]:
+        """Every framework with entries, the named ones first."""
+        named = {k: getattr(self, k) for k in type(self).model_fields}
+        return {k: v for k, v in {**named, **(self.model_extra or {})}.items() if v}
+
 
 class Question(_Model):
     """One question: a description per level, and optionally per level what an assessor
-    looks at (``evidence``) and a number that backs it (``metrics``)."""
+    looks at (``evidence``) and a number that backs it (``metrics``). A question from an
+    imported model also carries its own answer wording per level (``labels``), its group
+    within the dimension and the model's maturity level it sits at, quality criteria,
+    prerequisites and the model's ids for it."""
 
     id: Id
     about: Literal["system", "organisation"] | None = None
+    title: Text = ""
     text: Text
+    description: Text = ""
     why: Text = ""
     weight: Weight = 1.0
+    group: Id | None = None
+    maturity: Maturity | None = None
     targets: dict[Id, int] = {}
-    levels: dict[int, Text]
+    labels: dict[int, Text] = {}
+    levels: dict[int, Text] = {}
     evidence: dict[int, Text] = {}
     metrics: dict[int, Text] = {}
-    actions: dict[int, Action]
+    quality: list[Text] = []
+    actions: dict[int, Action] = {}
+    prerequisites: list[Annotated[str, Field(max_length=200)]] = []
     crosswalk: Crosswalk = Crosswalk()
+    external_ids: dict[MetaKey, Text] = {}
     replaces: list[Id] = []
+
+
+class Group(_Model):
+    """A group of questions within a dimension: a SAMM stream, a DSOMM level."""
+
+    id: Id
+    title: Text
+    description: Text = ""
 
 
 class Dimension(_Model):
@@ -198,8 +237,43 @@ class Dimension(_Model):
     title: Text
     description: Text = ""
     weight: Weight = 1.0
-    targets: dict[Id, int]
+    parent: Id | None = None
+    targets: dict[Id, int] = {}
+    groups: list[Group] = []
+    objectives: dict[int, Text] = {}
+    external_ids: dict[MetaKey, Text] = {}
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+
+class Parent(_Model):
+    """A grouping above dimensions: a SAMM business function, a DSOMM dimension."""
+
+    id: Id
+    title: Text
+    description: Text = ""
+    weight: Weight = 1.0
+    external_ids: dict[MetaKey, Text] = {}
+
+
+UNANSWERED_POLICIES = ("leave-out", "lowest")
+GROUP_AGGREGATIONS = ("mean", "sum")
+DIMENSION_AGGREGATIONS = ("mean", "sum", "sum-of-level-means")
+
+
+class Scoring(_Model):
+    """How answers combine into scores, for a model that scores its own way.
+
+    ``unanswered``: a question not answered (or "don't know") is left out of every score,
+    or counted at the lowest level. ``groups``: how a group's answers make its score.
+    ``dimensions``: how a dimension's groups (its answers when it has none) make its
+    score; ``sum-of-level-means`` adds, over the model's maturity levels, the mean of the
+    groups' answers at that level (the SAMM toolbox's practice score). ``parents``: how a
+    parent's dimensions make its score. Every mean is weighted by the items' weights."""
+
+    unanswered: Literal["leave-out", "lowest"] = "leave-out"
+    groups: Literal["mean", "sum"] = "mean"
+    dimensions: Literal["mean", "sum", "sum-of-level-means"] = "mean"
+    parents: Literal["mean", "sum"] = "mean"
 
 
 class Rubric(_Model):
@@ -223,6 +297,9 @@ class Rubric(_Model):
     efforts: dict[EffortName, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_EFFORTS))
     gates: dict[Id, Gate] = {}
     references: list[Reference] = []
+    scoring: Scoring = Scoring()
+    origin: dict[MetaKey, Text] = {}
+    parents: list[Parent] = []
     dimensions: list[Dimension] = Field(min_length=1)
 
     _source: str = PrivateAttr(default="")
@@ -234,6 +311,9 @@ class Rubric(_Model):
         found["_questions"] = {q.id: (q, d) for d in self.dimensions for q in d.questions}
         found["_question_list"] = [q for d in self.dimensions for q in d.questions]
         found["_levels"] = [s.level for s in self.scale]
+        found["_values"] = {
+            s.level: (float(s.level) if s.value is None else s.value) for s in self.scale
+        }
         found["_tiers"] = tiers = {}
         for t in self.tiers:
             tiers.setdefault(t.id, t)
@@ -251,8 +331,52 @@ class Rubric(_Model):
     def max_level(self) -> int:
         return max(self._levels)
 
-    def label(self, level: int) -> str:
+    def label(self, level: int, question: Question | None = None) -> str:
+        """A level's name: the question's own answer wording when it has one."""
+        if question is not None and level in question.labels:
+            return question.labels[level]
         return next((s.label for s in self.scale if s.level == level), str(level))
+
+    def value(self, level: int) -> float:
+        """What a level is worth in scores: its ``value``, else its number."""
+        return self._values[level]
+
+    @property
+    def has_values(self) -> bool:
+        """Whether levels are worth something other than their numbers."""
+        return any(s.value is not None for s in self.scale)
+
+    # -- what the roadmap does to reach a level -----------------------------------
+    def action(self, question_id: str, level: int) -> Action:
+        """The action for reaching ``level``: the rubric's own, or, for a model without
+        actions, the question's own words and the level to reach, at the smallest
+        effort."""
+        q = self.question(question_id)
+        smallest = min(self.efforts, key=self.efforts.get) if self.efforts else 1  # type: ignore[arg-type]
+        given = q.actions.get(level)
+        if given is None:
+            what = q.title or q.text
+            return Action(action=f"{what}: reach “{self.label(level, q)}”", effort=smallest)
+        if given.effort is None:
+            return given.model_copy(update={"effort": smallest})
+        return given
+
+    def depends_on(self, question_id: str, level: int) -> list[str]:
+        """The steps reaching ``level`` depends on: the action's own, and the question's
+        prerequisites for its first step."""
+        q = self.question(question_id)
+        action = q.actions.get(level)
+        deps = list(action.depends_on) if action else []
+        if q.prerequisites and len(self._levels) > 1 and level == sorted(self._levels)[1]:
+            deps += [d for d in q.prerequisites if d not in deps]
+        return deps
+
+    # -- groups and parents --------------------------------------------------------
+    def parent(self, parent_id: str) -> Parent:
+        for p in self.parents:
+            if p.id == parent_id:
+                return p
+        raise KeyError(parent_id)
 
     # -- lookups -----------------------------------------------------------------
     @property
@@ -593,6 +717,32 @@ def load_yaml(text: str) -> Any:
     return _compose(text)[1]
 
 
+def load_yaml_documents(text: str, limit: int = 10) -> list[Any]:
+    """Every document of a YAML stream (``yaml.safe_load_all``) within the same limits,
+    counted over the whole stream, and at most ``limit`` documents."""
+    if len(text) > MAX_RUBRIC_BYTES:
+        raise InputError(1, f"the file is larger than {MAX_RUBRIC_BYTES:,} characters")
+    loader = _BoundedLoader(text)
+    docs: list[Any] = []
+    try:
+        while loader.check_node():
+            if len(docs) == limit:
+                raise InputError(1, f"the file has more than {limit} YAML documents")
+            docs.append(loader.construct_document(loader.get_node()))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(mark.line + 1 if mark else 1, str(exc.problem)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(1, f"YAML error: {exc}") from None
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(1, f"invalid value: {exc}") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
 # sha256 of a text -> (its rubric, read by the reference reader); a hash names one text
 _PARSED: dict[str, tuple[Rubric, bool]] = {}
 _PARSED_AT_MOST = 64
@@ -762,6 +912,7 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
         yield ("scale",), f"the scale's levels must be consecutive, got {int_levels}"
     lo, hi = (int_levels[0], int_levels[-1]) if int_levels else (1, 5)
     span = f"{lo}-{hi}"
+    yield from _values(_items(scale))
 
     stage_items = _items(data.get("stages", DEFAULT_STAGES))
     stages = [_ident(s.get("id")) for _, s in stage_items]
@@ -807,7 +958,7 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
             if stage not in stages:
                 yield path + (stage,), f"unknown stage '{stage}' (stages: {_names(stages)})"
             yield from in_scale(path + (stage,), value, "target")
-        if require_all:
+        if require_all and targets:
             for stage in stages:
                 if stage is not None and stage not in targets:
                     yield path, f"no target for stage '{stage}'"
@@ -826,23 +977,34 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
             if _is_int(level) and int_levels and level not in int_levels:
                 yield path + (level,), f"{what} for level {level}, which is not on the scale {span}"
 
+    yield from _parents(data, dims)
+    by_level = _mapping(data.get("scoring")).get("dimensions") == "sum-of-level-means"
     for di, d in dims:
         yield from check_targets(("dimensions", di, "targets"), d.get("targets"), True)
+        yield from _groups(("dimensions", di), d, by_level)
         for qi, q in _items(d.get("questions")):
             qpath: Path_ = ("dimensions", di, "questions", qi)
             yield from check_targets(qpath + ("targets",), q.get("targets"), False)
             yield from check_keys_on_scale(qpath + ("evidence",), q.get("evidence"), "evidence")
             yield from check_keys_on_scale(qpath + ("metrics",), q.get("metrics"), "a metric")
-            qlevels = q.get("levels")
+            yield from check_keys_on_scale(qpath + ("labels",), q.get("labels"), "a label")
+            qlevels = q.get("levels", {} if "labels" in q else None)
             if isinstance(qlevels, dict) and int_levels:
                 keys = {k for k in qlevels if _is_int(k)}
+                labelled = {k for k in _mapping(q.get("labels")) if _is_int(k)}
                 for level in int_levels:
-                    if level not in keys:
+                    if level not in keys and level not in labelled:
                         yield qpath + ("levels",), f"missing description for level {level}"
                 for level in sorted(keys - set(int_levels)):
                     yield qpath + ("levels", level), f"level {level} is not on the scale {span}"
+            elif "levels" not in q:
+                yield qpath, "missing required key 'levels' (or 'labels')"
+            for k, dep in enumerate(_list(q.get("prerequisites"))):
+                yield from _check_dependency(
+                    qpath + ("prerequisites", k), dep, questions, int_levels
+                )
             actions = q.get("actions")
-            if not isinstance(actions, dict) or len(int_levels) < 2:
+            if not isinstance(actions, dict) or not actions or len(int_levels) < 2:
                 continue
             keys = {k for k in actions if _is_int(k)}
             for level in int_levels[1:]:
@@ -864,21 +1026,9 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
                         f"unknown effort '{effort}' (efforts: {_names(efforts)})",
                     )
                 for k, dep in enumerate(_list(action.get("depends_on"))):
-                    try:
-                        target, dep_level = parse_dependency(dep)
-                    except ValueError as exc:
-                        yield apath + ("depends_on", k), str(exc)
-                        continue
-                    if target not in questions:
-                        yield apath + ("depends_on", k), f"depends on unknown question '{target}'"
-                    elif dep_level not in int_levels[1:]:
-                        yield (
-                            apath + ("depends_on", k),
-                            (
-                                f"depends on {target} at level {dep_level}, which is not a level "
-                                f"that can be reached ({int_levels[1]}-{hi})"
-                            ),
-                        )
+                    yield from _check_dependency(
+                        apath + ("depends_on", k), dep, questions, int_levels
+                    )
 
     gates = _mapping(data.get("gates"))
     for stage, gate in gates.items():
@@ -897,6 +1047,85 @@ def _semantic_problems(data: dict) -> Iterator[tuple[Path_, str]]:
 
     if int_levels:
         yield from _cycles(questions, int_levels)
+
+
+def _check_dependency(
+    path: Path_, dep: Any, questions: dict, int_levels: list[int]
+) -> Iterator[tuple[Path_, str]]:
+    try:
+        target, dep_level = parse_dependency(dep)
+    except ValueError as exc:
+        yield path, str(exc)
+        return
+    if target not in questions:
+        yield path, f"depends on unknown question '{target}'"
+    elif len(int_levels) > 1 and dep_level not in int_levels[1:]:
+        yield (
+            path,
+            (
+                f"depends on {target} at level {dep_level}, which is not a level "
+                f"that can be reached ({int_levels[1]}-{int_levels[-1]})"
+            ),
+        )
+
+
+def _values(scale: list[tuple[int, dict]]) -> Iterator[tuple[Path_, str]]:
+    """Values are given for every level or for none, and never fall as the level rises
+    (readiness credits the lower of the answer and the target, by level)."""
+    valued = [(i, s) for i, s in scale if "value" in s]
+    if not valued:
+        return
+    if len(valued) < len(scale):
+        i = next(i for i, s in scale if "value" not in s)
+        yield ("scale", i), "every level needs a value when one has a value"
+        return
+    ranked = sorted(
+        (s["level"], s["value"], i)
+        for i, s in scale
+        if _is_int(s.get("level")) and isinstance(s.get("value"), int | float)
+    )
+    for (lower, low, _), (level, value, i) in zip(ranked, ranked[1:], strict=False):
+        if value < low:
+            yield (
+                ("scale", i, "value"),
+                f"level {level} is worth {value}, less than level {lower} ({low}): values "
+                "must not fall as the level rises",
+            )
+
+
+def _groups(path: Path_, d: dict, by_level: bool) -> Iterator[tuple[Path_, str]]:
+    """Every question of a dimension with groups names one of them; a dimension scored
+    by maturity level gives every question its level."""
+    groups = _items(d.get("groups"))
+    yield from _duplicates(path + ("groups",), groups, "group")
+    known = [_ident(g.get("id")) for _, g in groups]
+    for qi, q in _items(d.get("questions")):
+        qpath = path + ("questions", qi)
+        group = q.get("group")
+        if group is not None and group not in known:
+            names = _names(known) or "none declared"
+            yield qpath + ("group",), f"unknown group '{group}' (groups: {names})"
+        elif group is None and known:
+            yield qpath, f"no group: this dimension's questions are in groups ({_names(known)})"
+        if by_level and q.get("maturity") is None:
+            yield qpath, "no maturity: the rubric scores dimensions by maturity level"
+
+
+def _parents(data: dict, dims: list[tuple[int, dict]]) -> Iterator[tuple[Path_, str]]:
+    """Dimensions name a declared parent, all of them when there are parents."""
+    parents = _items(data.get("parents"))
+    yield from _duplicates(("parents",), parents, "parent")
+    known = [_ident(p.get("id")) for _, p in parents]
+    for di, d in dims:
+        parent = d.get("parent")
+        if parent is not None and parent not in known:
+            names = _names(known) or "none declared"
+            yield ("dimensions", di, "parent"), f"unknown parent '{parent}' (parents: {names})"
+        elif parent is None and known:
+            yield (
+                ("dimensions", di),
+                f"no parent: the rubric's dimensions have parents ({_names(known)})",
+            )
 
 
 def _names(ids: Any) -> str:
@@ -1022,14 +1251,21 @@ def _cycles(questions: dict, levels: list[int]) -> Iterator[tuple[Path_, str]]:
                 out.append(((qid, level - 1), ()))
             action = actions.get(level)
             deps = action.get("depends_on") if isinstance(action, dict) else None
-            for k, dep in enumerate(_list(deps)):
+            listed = [
+                (dep, ("actions", level, "depends_on", k)) for k, dep in enumerate(_list(deps))
+            ]
+            if level == levels[1]:
+                listed += [
+                    (dep, ("prerequisites", k))
+                    for k, dep in enumerate(_list(q.get("prerequisites")))
+                ]
+            for dep, where in listed:
                 try:
                     target = parse_dependency(dep)
                 except ValueError:
                     continue
                 if target[0] in questions and target[1] in reachable:
-                    path = ("dimensions", di, "questions", qi, "actions", level, "depends_on", k)
-                    out.append((target, path))
+                    out.append((target, ("dimensions", di, "questions", qi, *where)))
 
     state: dict[tuple[str, int], int] = {}
     reported: set[frozenset] = set()

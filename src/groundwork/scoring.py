@@ -14,15 +14,21 @@ Semantics (also in the README):
   "don't know" (or not answered) blocks, and so does N/A on it without a written reason;
   a round with no question answered with a level passes nothing;
 - readiness = sum w*min(level, target) / sum w*target over answered questions.
+
+A rubric may declare how it scores (``scoring`` and scale ``value`` in the rubric): each
+level then counts as its value, unanswered questions may count at the lowest level,
+questions may form groups and dimensions parents, each combined by its own aggregation
+(mean, sum, or the sum over maturity levels of the groups' mean at that level). Without
+such declarations every number above is computed exactly as described.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from groundwork.rubric import Dimension, Question, Rubric, Tier
+from groundwork.rubric import Dimension, Question, Rubric, Scoring, Tier
 
 NA = "na"
 UNKNOWN = "unknown"
@@ -79,6 +85,8 @@ class QuestionScore:
     weight: float  # question weight x dimension weight
     weighted_gap: float | None
     floor: int | None
+    value: float | None = None  # what the answer counts for; None: left out
+    group: str | None = None
 
     @property
     def included(self) -> bool:
@@ -104,6 +112,20 @@ class DimensionScore:
     unknown: int
     unanswered: int
     floor: int | None
+    groups: dict[str, float | None] = field(default_factory=dict)  # group id -> score
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class ParentScore:
+    """A grouping above dimensions (a SAMM business function) and its score."""
+
+    id: str
+    title: str
+    weight: float
+    score: float | None
+    target: float
+    dimensions: list[str]
 
 
 # The rules that can block a verdict, as the JSON and the pages name them.
@@ -161,6 +183,7 @@ class Scorecard:
     verdict: Verdict
     dimensions: list[DimensionScore]
     questions: list[QuestionScore]
+    parents: list[ParentScore] = field(default_factory=list)
 
     def question(self, question_id: str) -> QuestionScore:
         return next(q for q in self.questions if q.id == question_id)
@@ -169,7 +192,32 @@ class Scorecard:
         return next(d for d in self.dimensions if d.id == dimension_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``groundwork score --json`` document."""
+        """The ``groundwork score --json`` document. Groups, parents and answer values
+        appear only for a rubric that has them."""
+        doc = self._to_dict()
+        valued = self.rubric.has_values or self.rubric.scoring != Scoring()
+        for d, entry in zip(self.dimensions, doc["dimensions"], strict=True):
+            if d.groups:
+                entry["groups"] = {g: _r(v) for g, v in d.groups.items()}
+            if d.parent is not None:
+                entry["parent"] = d.parent
+        if valued:
+            for q, entry in zip(self.questions, doc["questions"], strict=True):
+                entry["value"] = _r(q.value, 4)
+        if self.parents:
+            doc["parents"] = [
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "score": _r(p.score),
+                    "target": _r(p.target),
+                    "dimensions": p.dimensions,
+                }
+                for p in self.parents
+            ]
+        return doc
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "rubric": {
                 "id": self.rubric.id,
@@ -345,7 +393,8 @@ def _target_of(
 ) -> int:
     """A question's target, from the question, its dimension, the tier and the scale's
     (lowest, highest) level: no look-ups, so scoring a whole round reads each once."""
-    base = question.targets.get(stage, dimension.targets[stage])
+    # a model without targets aims at the top of its scale
+    base = question.targets.get(stage, dimension.targets.get(stage, bounds[1]))
     if risk.dimensions is None or dimension.id in risk.dimensions:
         base += risk.uplift
     return max(min(base, bounds[1]), floor or bounds[0])
@@ -378,6 +427,8 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
     q_floors, d_floors = gate_floors(rubric, stage, tier)
     risk, bounds = rubric.tier(tier), (rubric.min_level, rubric.max_level)
 
+    policy = rubric.scoring
+    lowest = rubric.value(rubric.min_level)
     questions: list[QuestionScore] = []
     dimensions: list[DimensionScore] = []
     for dim in rubric.dimensions:
@@ -390,6 +441,12 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
             target = _target_of(q, dim, stage, risk, bounds, floor)
             weight = q.weight * dim.weight
             gap = max(0, target - level) if level is not None else None
+            if level is not None:
+                counted: float | None = rubric.value(level)
+            elif value != NA and policy.unanswered == "lowest":
+                counted = lowest
+            else:
+                counted = None
             qs.append(
                 QuestionScore(
                     id=q.id,
@@ -401,13 +458,20 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
                     weight=weight,
                     weighted_gap=gap * weight if gap is not None else None,
                     floor=floor,
+                    value=counted,
+                    group=q.group,
                 )
             )
-        weighed = list(zip(qs, (q.weight for q in dim.questions), strict=True))
-        answered = [(s, w) for s, w in weighed if s.level is not None]
-        dim_score = _weighted_mean([(s.level, w) for s, w in answered])  # type: ignore[misc]
-        basis = answered or weighed
-        dim_target = _weighted_mean([(s.target, w) for s, w in basis]) or 0.0
+        counted_qs = [(s, q) for s, q in zip(qs, dim.questions, strict=True) if s.value is not None]
+        dim_score, group_scores = _aggregate(
+            policy,
+            dim,
+            [(q, s.value) for s, q in counted_qs],  # type: ignore[misc]
+        )
+        basis = counted_qs or list(zip(qs, dim.questions, strict=True))
+        dim_target = (
+            _aggregate(policy, dim, [(q, rubric.value(s.target)) for s, q in basis])[0] or 0.0
+        )
         dimensions.append(
             DimensionScore(
                 id=dim.id,
@@ -417,26 +481,36 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
                 target=dim_target,
                 gap=max(0.0, dim_target - dim_score) if dim_score is not None else None,
                 weighted_gap=sum(s.weighted_gap or 0.0 for s in qs),
-                answered=len(answered),
+                answered=sum(s.level is not None for s in qs),
                 na=sum(s.answer == NA for s in qs),
                 unknown=sum(s.answer == UNKNOWN for s in qs),
                 unanswered=sum(s.answer is None for s in qs),
                 floor=d_floors[dim.id].level if dim.id in d_floors else None,
+                groups=group_scores,
+                parent=dim.parent,
             )
         )
         questions.extend(qs)
 
-    scored = [(d.score, d.target, d.weight) for d in dimensions if d.score is not None]
-    overall = _weighted_mean([(s, w) for s, _, w in scored])
+    parents = _parent_scores(rubric, dimensions)
+    tops = [(p.score, p.target, p.weight) for p in parents] or [
+        (d.score, d.target, d.weight) for d in dimensions
+    ]
+    scored = [(sc, t, w) for sc, t, w in tops if sc is not None]
+    overall = _weighted_mean([(sc, w) for sc, _, w in scored])
     overall_target = _weighted_mean([(t, w) for _, t, w in scored])
     if overall_target is None:
-        overall_target = _weighted_mean([(d.target, d.weight) for d in dimensions]) or 0.0
+        overall_target = _weighted_mean([(t, w) for _, t, w in tops]) or 0.0
     reached = [
-        (min(q.level, q.target), q.target, q.weight) for q in questions if q.level is not None
+        (rubric.value(min(q.level, q.target)), rubric.value(q.target), q.weight)
+        if q.level is not None
+        else (q.value, rubric.value(q.target), q.weight)
+        for q in questions
+        if q.value is not None
     ]
     wanted = sum(t * w for _, t, w in reached)
     readiness = (
-        (sum(lv * w for lv, _, w in reached) / wanted if wanted else 1.0) if reached else None
+        (sum(lv * w for lv, _, w in reached) / wanted if wanted else 1.0) if reached else None  # type: ignore[operator]
     )
 
     return Scorecard(
@@ -450,7 +524,77 @@ def score(rubric: Rubric, answers: Mapping[str, AnswerLike], stage: str, tier: s
         verdict=_verdict(rubric, stage, given, questions, dimensions, (q_floors, d_floors)),
         dimensions=dimensions,
         questions=questions,
+        parents=parents,
     )
+
+
+def _combine(how: str, pairs: list[tuple[float, float]]) -> float | None:
+    """(value, weight) pairs combined by a declared aggregation; None when empty."""
+    if not pairs:
+        return None
+    if how == "sum":
+        return sum(v * w for v, w in pairs)
+    return _weighted_mean(pairs)
+
+
+def _aggregate(
+    policy: Scoring, dim: Dimension, counted: list[tuple[Question, float]]
+) -> tuple[float | None, dict[str, float | None]]:
+    """A dimension's score from its counted (question, value) pairs, and each group's.
+
+    Without groups and with the default ``mean`` this is the weighted mean of the values,
+    term for term as it always was."""
+    groups: dict[str, float | None] = {}
+    for g in dim.groups:
+        pairs = [(v, q.weight) for q, v in counted if q.group == g.id]
+        groups[g.id] = _combine(policy.groups, pairs)
+    if policy.dimensions == "sum-of-level-means":
+        total, any_level = 0.0, False
+        for level in sorted({q.maturity for q, _ in counted if q.maturity is not None}):
+            at = [(q, v) for q, v in counted if q.maturity == level]
+            if dim.groups:
+                means = [
+                    _weighted_mean([(v, q.weight) for q, v in at if q.group == g.id])
+                    for g in dim.groups
+                ]
+                level_mean = _weighted_mean([(m, 1.0) for m in means if m is not None])
+            else:
+                level_mean = _weighted_mean([(v, q.weight) for q, v in at])
+            if level_mean is not None:
+                total, any_level = total + level_mean, True
+        return (total if any_level else None), groups
+    if dim.groups:
+        scored = [(v, 1.0) for v in groups.values() if v is not None]
+        return _combine(policy.dimensions, scored), groups
+    return _combine(policy.dimensions, [(v, q.weight) for q, v in counted]), groups
+
+
+def score_range(rubric: Rubric) -> tuple[float, float]:
+    """The lowest and highest score a dimension can have: the scale's ends, or for a
+    rubric that declares its scoring, its aggregations over the lowest and highest values
+    (SAMM's practices: 0 to 3; DSOMM's: 0 to 1). For chart axes."""
+    if not _declared(rubric) and not any(d.groups for d in rubric.dimensions):
+        return float(rubric.min_level), float(rubric.max_level)
+    low, high = rubric.value(rubric.min_level), rubric.value(rubric.max_level)
+    ends = [
+        _aggregate(rubric.scoring, d, [(q, v) for q in d.questions])[0] or 0.0
+        for d in rubric.dimensions
+        for v in (low, high)
+    ]
+    return min(ends), max(ends)
+
+
+def _parent_scores(rubric: Rubric, dimensions: list[DimensionScore]) -> list[ParentScore]:
+    """Each parent's score from its dimensions' (weighted by dimension weight)."""
+    out = []
+    for p in rubric.parents:
+        mine = [d for d in dimensions if d.parent == p.id]
+        scored = [(d.score, d.weight) for d in mine if d.score is not None]
+        score_ = _combine(rubric.scoring.parents, scored)  # type: ignore[arg-type]
+        basis = [d for d in mine if d.score is not None] or mine
+        target = _combine(rubric.scoring.parents, [(d.target, d.weight) for d in basis]) or 0.0
+        out.append(ParentScore(p.id, p.title, p.weight, score_, target, [d.id for d in mine]))
+    return out
 
 
 def _has_reason(answer: Answer | None) -> bool:
@@ -569,6 +713,12 @@ class Derivation:
     formula: str
     terms: list[dict[str, Any]]
     excluded: list[dict[str, Any]]
+    how: str = "Weighted mean of answered levels"
+
+
+def _declared(rubric: Rubric) -> bool:
+    """Whether the rubric scores its own way (values, policy or aggregations declared)."""
+    return rubric.has_values or rubric.scoring != Scoring() or bool(rubric.parents)
 
 
 def _fmt(x: float) -> str:
@@ -584,7 +734,10 @@ def _mean_formula(pairs: list[tuple[float, float]], value: float | None) -> str:
 
 
 def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
-    """The weighted mean behind a dimension's score, term by term."""
+    """The weighted mean behind a dimension's score, term by term (or, for a rubric that
+    declares its scoring, the groups and levels behind it)."""
+    if _declared(card.rubric) or card.rubric.dimension(dimension_id).groups:
+        return _explain_declared(card, dimension_id)
     dim = card.dimension(dimension_id)
     terms, excluded, pairs = [], [], []
     for q in card.questions:
@@ -607,8 +760,73 @@ def explain_dimension(card: Scorecard, dimension_id: str) -> Derivation:
     return Derivation(dim.score, _mean_formula(pairs, dim.score), terms, excluded)
 
 
+def _explain_declared(card: Scorecard, dimension_id: str) -> Derivation:
+    rubric, policy = card.rubric, card.rubric.scoring
+    dim = card.dimension(dimension_id)
+    spec = rubric.dimension(dimension_id)
+    terms, excluded = [], []
+    for q, qs in zip(
+        spec.questions, (x for x in card.questions if x.dimension == dimension_id), strict=True
+    ):
+        row = {
+            "question": q.id,
+            "answer": qs.answer,
+            "level": qs.level,
+            "value": qs.value,
+            "weight": q.weight,
+            "group": q.group,
+            "maturity": q.maturity,
+        }
+        if qs.value is None:
+            excluded.append({**row, "reason": qs.exclusion})
+        else:
+            terms.append(row)
+    counted = {t["question"]: t["value"] for t in terms}
+    if not terms or dim.score is None:
+        return Derivation(None, "nothing answered, so no score", terms, excluded, "How it adds up")
+    parts: list[str] = []
+    if policy.dimensions == "sum-of-level-means":
+        for level in sorted({q.maturity for q in spec.questions if q.id in counted}):  # type: ignore[type-var]
+            at = [q for q in spec.questions if q.maturity == level and q.id in counted]
+            shown = ", ".join(f"{q.group or q.id} {_fmt(counted[q.id])}" for q in at)
+            parts.append(f"level {level}: mean({shown})")
+        how = "Sum over maturity levels of the mean at each level"
+    elif spec.groups:
+        for g in spec.groups:
+            vals = [
+                _fmt(counted[q.id]) for q in spec.questions if q.group == g.id and q.id in counted
+            ]
+            if vals:
+                parts.append(
+                    f"{g.id}: {policy.groups}({', '.join(vals)}) = {_fmt(dim.groups[g.id] or 0)}"
+                )
+        how = f"{policy.dimensions.capitalize()} of the groups' scores"
+    else:
+        parts.append(f"{policy.dimensions}({', '.join(_fmt(v) for v in counted.values())})")
+        how = f"{policy.dimensions.capitalize()} of the answers' values"
+    if policy.unanswered == "lowest":
+        how += "; unanswered questions count at the lowest level"
+    return Derivation(dim.score, f"{' · '.join(parts)} = {dim.score:.2f}", terms, excluded, how)
+
+
 def explain_overall(card: Scorecard) -> Derivation:
-    """The weighted mean of dimension scores behind the overall score."""
+    """The weighted mean of dimension scores behind the overall score (of the parents'
+    scores, for a rubric with parents)."""
+    if card.parents:
+        terms = [
+            {"parent": p.id, "score": p.score, "weight": p.weight, "target": p.target}
+            for p in card.parents
+            if p.score is not None
+        ]
+        excluded = [
+            {"parent": p.id, "reason": "no question answered"}
+            for p in card.parents
+            if p.score is None
+        ]
+        pairs = [(t["score"], t["weight"]) for t in terms]
+        return Derivation(
+            card.score, _mean_formula(pairs, card.score), terms, excluded, "Mean of the parts"
+        )
     terms, excluded, pairs = [], [], []
     for d in card.dimensions:
         row = {"dimension": d.id, "score": d.score, "weight": d.weight, "target": d.target}
@@ -638,6 +856,30 @@ def explain_readiness(card: Scorecard) -> Derivation:
     ]
     if card.readiness is None:
         return Derivation(None, "nothing answered, so no readiness", terms, excluded)
+    if _declared(card.rubric):  # in the levels' values: SAMM's percent to target
+        value = card.rubric.value
+        terms = [
+            {
+                "question": q.id,
+                "level": q.level,
+                "target": q.target,
+                "weight": q.weight,
+                "reached": value(min(q.level, q.target)) if q.level is not None else q.value,
+                "wanted": value(q.target),
+            }
+            for q in card.questions
+            if q.value is not None
+        ]
+        excluded = [
+            {"question": q.id, "reason": q.exclusion} for q in card.questions if q.value is None
+        ]
+        got = sum(t["reached"] * t["weight"] for t in terms)
+        want = sum(t["wanted"] * t["weight"] for t in terms)
+        formula = (
+            f"Σ weight×value(min(level, target)) / Σ weight×value(target) = {_fmt(got)} / "
+            f"{_fmt(want)} = {card.readiness:.1%}"
+        )
+        return Derivation(card.readiness, formula, terms, excluded, "Percent to target")
     got = sum(t["reached"] * t["weight"] for t in terms)
     want = sum(t["target"] * t["weight"] for t in terms)
     formula = (

@@ -32,6 +32,7 @@ from groundwork.excel.common import (
 )
 from groundwork.excel.delta import add_delta_sheets
 from groundwork.excel.portfolio import outcome_sheet
+from groundwork.excel.questionnaire import level_text
 from groundwork.reports import history, load_round, previous_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
@@ -376,8 +377,8 @@ def _questions(sheet: Sheet, rnd: Any) -> None:
                 rubric.dimension(q.dimension).title,
                 question.text,
                 answer_text(q.answer),
-                rubric.label(q.level) if q.level is not None else q.exclusion,
-                question.levels.get(q.level, "") if q.level is not None else "",
+                rubric.label(q.level, question) if q.level is not None else q.exclusion,
+                level_text(question, q.level) if q.level is not None else "",
                 q.target,
                 q.gap,
                 _round(q.weighted_gap),
@@ -532,7 +533,7 @@ def _rubric(sheet: Sheet, rubric: Rubric) -> None:
                     q.text,
                     q.weight,
                     ", ".join(f"{s} {targets[s]}" for s in rubric.stage_ids if s in targets),
-                    *(q.levels.get(s.level, "") for s in rubric.scale),
+                    *(level_text(q, s.level) for s in rubric.scale),
                     ", ".join(q.crosswalk.nist_ai_rmf),
                     ", ".join(q.crosswalk.nist_ai_600_1),
                     ", ".join(q.crosswalk.eu_ai_act),

@@ -42,9 +42,17 @@ CONFIDENCE_HEADER, EVIDENCE_HEADER, NOTES_HEADER = "Confidence (1-5)", "Evidence
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
 
 
+def level_text(q: Question, level: int) -> str:
+    """A level's description, after the question's own answer wording when it has one."""
+    own = q.labels.get(level, "")
+    described = q.levels.get(level, "")
+    return f"{own}: {described}" if own and described else own or described
+
+
 def level_cell(q: Question, level: int) -> str:
-    """A level's description, with what an assessor looks at and the metric behind it."""
-    parts = [q.levels.get(level, "")]
+    """A level's description (see :func:`level_text`), with what an assessor looks at and
+    the metric behind it."""
+    parts = [level_text(q, level)]
     if level in q.evidence:
         parts.append(f"Look at: {q.evidence[level]}")
     if level in q.metrics:
@@ -91,7 +99,7 @@ def questionnaire_workbook(
                     d.title,
                     q.text + (f"\n\nWhy it matters: {q.why}" if q.why else ""),
                     *(level_cell(q, s.level) for s in rubric.scale),
-                    answer_text(a.value) if a else None,
+                    _choice(q, a.value) if a else None,
                     a.confidence if a else None,
                     a.evidence if a else "",
                     a.notes if a else "",
@@ -119,10 +127,23 @@ def questionnaire_workbook(
         CONFIDENCE_LIST, attr_text=f"'{LISTS_SHEET}'!$B$1:$B$5"
     )
     span = f"{rubric.min_level}-{rubric.max_level}"
-    for col, name, title, message in (
-        (answer_col, LEVEL_LIST, "Answer", f"Choose a level {span}, N/A or Don't know"),
-        (answer_col + 1, CONFIDENCE_LIST, "Confidence", "Choose 1 (a guess) to 5 (certain)"),
-    ):
+    own_lists = _own_answer_lists(wb, lists, rubric)
+    rows_of: dict[str, list[int]] = {}
+    for r, row in enumerate(rows, start=first):
+        rows_of.setdefault(own_lists.get(row[0], LEVEL_LIST), []).append(r)
+    validations = [
+        (answer_col, name, "Answer", f"Choose a level {span}, N/A or Don't know", rows_)
+        for name, rows_ in rows_of.items()
+    ] + [
+        (
+            answer_col + 1,
+            CONFIDENCE_LIST,
+            "Confidence",
+            "Choose 1 (a guess) to 5 (certain)",
+            list(range(first, max(last, first) + 1)),
+        )
+    ]
+    for col, name, title, message, at in validations:
         letter = get_column_letter(col)
         dv = DataValidation(
             type="list",
@@ -135,7 +156,8 @@ def questionnaire_workbook(
             prompt=message,
             showInputMessage=True,
         )
-        dv.add(f"{letter}{first}:{letter}{max(last, first)}")
+        for top, bottom in _runs(at):
+            dv.add(f"{letter}{top}:{letter}{bottom}")
         sheet.ws.add_data_validation(dv)
 
     title = f"{rubric.title} {rubric.version}" + (f": {scope}" if scope else "")
@@ -158,6 +180,74 @@ def questionnaire_workbook(
     )
     wb.active = 0
     return to_bytes(wb)
+
+
+def _how_scored(rubric: Rubric) -> str:
+    policy = rubric.scoring
+    if policy == type(policy)() and not rubric.has_values and not rubric.parents:
+        return (
+            "A dimension's score is the weighted mean of its answered levels; N/A and "
+            '"Don\'t know" are left out of every average. One unmet floor blocks a stage '
+            "however good the average looks."
+        )
+    values = ", ".join(f"{s.level} = {rubric.value(s.level):g}" for s in rubric.scale)
+    unanswered = (
+        "A question left blank (or Don't know) counts at the lowest level"
+        if policy.unanswered == "lowest"
+        else "A question left blank (or Don't know) is left out of every score"
+    )
+    return (
+        f"Each answer counts for its value ({values}). {unanswered}; N/A is left out. "
+        f"Groups combine their answers by {policy.groups}, dimensions their groups by "
+        f"{policy.dimensions.replace('-', ' ')}"
+        + (f", and each part its dimensions by {policy.parents}." if rubric.parents else ".")
+    )
+
+
+def _choice(q: Question, value: int | str) -> int | str | None:
+    """A pre-filled answer as the dropdown offers it: "2 · Yes, for half" for a question
+    with its own answer wording, else the level, N/A or Don't know."""
+    if isinstance(value, int) and value in q.labels:
+        return f"{value} · {q.labels[value]}"
+    return answer_text(value)
+
+
+def _own_answer_lists(wb: Workbook, lists, rubric: Rubric) -> dict[str, str]:  # noqa: ANN001
+    """For questions with their own answer wording, one dropdown list per distinct
+    wording ("0 · No", "1 · Yes, for some"..., N/A, Don't know) in the hidden Lists
+    sheet, from its third column on; question id -> the list's defined name."""
+    names: dict[tuple[str, ...], str] = {}
+    out: dict[str, str] = {}
+    for q in rubric.questions:
+        if not q.labels:
+            continue
+        options = tuple(
+            f"{s.level} · {q.labels[s.level]}" if s.level in q.labels else str(s.level)
+            for s in rubric.scale
+        )
+        if options not in names:
+            col = 3 + len(names)
+            for i, choice in enumerate([*options, NA_CHOICE, UNKNOWN_CHOICE], start=1):
+                lists.cell(i, col, choice)
+            name = f"{LEVEL_LIST}_{len(names) + 1}"
+            letter = get_column_letter(col)
+            wb.defined_names[name] = DefinedName(
+                name, attr_text=f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options) + 2}"
+            )
+            names[options] = name
+        out[q.id] = names[options]
+    return out
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) ranges."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and runs[-1][1] == r - 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
 
 
 def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -> None:
@@ -205,16 +295,7 @@ def _instructions(sheet: Sheet, rubric: Rubric, organisation: str, scope: str) -
         ("The scale", True),
     ]
     lines += [(f"{s.level} {s.label}: {s.meaning}", False) for s in rubric.scale]
-    lines += [
-        ("", False),
-        ("How the answers are scored", True),
-        (
-            "A dimension's score is the weighted mean of its answered levels; N/A and "
-            '"Don\'t know" are left out of every average. One unmet floor blocks a stage '
-            "however good the average looks.",
-            False,
-        ),
-    ]
+    lines += [("", False), ("How the answers are scored", True), (_how_scored(rubric), False)]
     for r, (text, bold) in enumerate(lines, start=3):
         c = sheet.cell(r, 1, text, wrap=True)
         fit_row(ws, r, [110], {1})

@@ -1,0 +1,94 @@
+"""An imported model on the pages: Assess offers each question's own answers, Results
+shows the parents' and groups' scores and how they add up."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from model_fixtures import write_dsomm, write_samm
+from test_app import assert_clean, explicit_navigation, open_page  # noqa: F401
+
+from groundwork.models.files import files_from_dir
+from groundwork.models.samm import import_samm
+from groundwork.rubric import parse_rubric
+from groundwork.scoring import Answer
+from groundwork.store import open_store
+from groundwork.ui.models import rubric_from_upload
+
+
+@pytest.fixture
+def samm_round(tmp_path):
+    rubric = parse_rubric(import_samm(files_from_dir(write_samm(tmp_path / "core"))).to_yaml())
+    db = tmp_path / "gw.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        system = s.create_scope(org, "system", "Payments", stage="target", tier="standard")
+        aid = s.create_assessment(system, rubric, "target", "standard")
+        s.save_answer(aid, "I-SB-A-1", Answer(1))
+        s.save_answer(aid, "I-SB-B-1", Answer(3))
+    return db, aid
+
+
+def test_assess_offers_the_question_s_own_answers_and_quality_criteria(samm_round, monkeypatch):
+    db, aid = samm_round
+    at = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    radio = at.radio(key=f"a{aid}-I-SB-A-1-level")
+    captions = list(radio.proto.captions)
+    assert captions[:4] == [
+        "**No**",
+        "**Yes, for some applications**",
+        "**Yes, for at least half**",
+        "**Yes, for most**",
+    ]
+    criteria = next(e for e in at.expander if e.label.startswith("Quality criteria"))
+    assert "I-SB-A-1 is written down" in criteria.text[0].value
+
+
+def test_results_show_parent_and_group_scores(samm_round, monkeypatch):
+    db, aid = samm_round
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Implementation"] == "0.31"  # (0.625 + 0) / 2
+    assert metrics["Governance"] == "0.00"
+    groups = next(df.value for df in at.dataframe if "Groups" in df.value.columns)
+    groups = groups.set_index("Dimension")
+    assert groups.loc["Secure Build", "Score"] == 0.62  # 0.625 shown to two places
+    assert groups.loc["Secure Build", "B"] == 1.0  # stream B: the sum of its activities
+    assert groups.loc["Secure Build", "Groups"] == "A: Build Process · B: Software Dependencies"
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Sum over maturity levels of the mean at each level" in shown
+
+
+def test_an_upload_is_read_as_samm_zip_dsomm_file_or_rubric(tmp_path):
+    folder = write_samm(tmp_path / "core")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for p in folder.rglob("*.yml"):
+            z.write(p, p.relative_to(tmp_path).as_posix())
+    text, not_carried, kind = rubric_from_upload("core.zip", buf.getvalue())
+    assert parse_rubric(text).id == "owasp-samm" and "SAMM" in kind and not_carried
+    dsomm = write_dsomm(tmp_path).read_bytes()
+    text, _, kind = rubric_from_upload("model.yaml", dsomm)
+    assert parse_rubric(text).id == "dsomm" and "DSOMM" in kind
+    same, none, kind = rubric_from_upload("mine.yaml", b"id: x\n")
+    assert (same, none, kind) == ("id: x\n", [], "a rubric")
+
+
+def test_the_rubric_page_browses_an_imported_model(samm_round, monkeypatch):
+    db, _ = samm_round
+    with open_store(db) as s:
+        sha = next(r["sha256"] for r in s.rubrics() if r["rubric_id"] == "owasp-samm")
+    at = open_page("pages/rubric.py", db, monkeypatch)
+    at.selectbox(key="rubric-pick").set_value(sha).run()
+    assert_clean(at)
+    first = next(df.value for df in at.dataframe if "Action to reach it" in df.value.columns)
+    assert list(first["Level"])[2] == "2 · Yes, for at least half"  # I-SB-A-1's own answers
+    assert list(first["Action to reach it"])[1] == (
+        "Activity I-SB-A-1: reach “Yes, for some applications”"
+    )
+    shown = "\n".join(t.value for t in at.text)
+    assert "1: Secure Build objective 1" in shown
