@@ -37,6 +37,7 @@ from groundwork.store.rounds import Rounds
 from groundwork.store.rubrics import Rubrics
 from groundwork.store.schema import migrations
 from groundwork.store.scopes import Scopes
+from groundwork.store.workshops import Consensus, Member, Seat, Workshop, Workshops
 
 __all__ = [
     "DEFAULT_PATH",
@@ -45,11 +46,15 @@ __all__ = [
     "SELF",
     "AnswerConflict",
     "Assessment",
+    "Consensus",
+    "Member",
     "Scope",
+    "Seat",
     "StorageError",
     "Store",
     "StoreError",
     "StoredAnswer",
+    "Workshop",
     "database_path",
     "let_go",
     "migrations",
@@ -59,7 +64,7 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap):
+class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Workshops):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:
