@@ -12,12 +12,19 @@ st.set_page_config(
     layout="wide",
 )
 
+join = st.Page(ui.PAGES["join"], title="Join a workshop", icon=":material/groups:", url_path="join")
+if "token" in st.query_params or "code" in st.query_params:
+    # A participant's link opens the join page and nothing else: no menu, no sidebar.
+    st.navigation([join], position="hidden").run()
+    st.stop()
 pages = [
     st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),
     st.Page(ui.PAGES["assess"], title="Assess", icon=":material/edit_note:"),
     st.Page(ui.PAGES["results"], title="Results", icon=":material/fact_check:"),
     st.Page(ui.PAGES["roadmap"], title="Roadmap", icon=":material/timeline:"),
+    st.Page(ui.PAGES["workshop"], title="Workshop", icon=":material/groups:"),
     st.Page(ui.PAGES["rubric"], title="Rubric", icon=":material/menu_book:"),
+    join,
 ]
 page = st.navigation(pages)
 with st.sidebar:

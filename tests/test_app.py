@@ -18,6 +18,7 @@ PAGES = [
     "pages/results.py",
     "pages/roadmap.py",
     "pages/rubric.py",
+    "pages/workshop.py",
 ]
 CRASH = "Something went wrong"
 

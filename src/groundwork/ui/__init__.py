@@ -23,6 +23,8 @@ PAGES = {
     "results": "pages/results.py",
     "roadmap": "pages/roadmap.py",
     "rubric": "pages/rubric.py",
+    "workshop": "pages/workshop.py",
+    "join": "pages/join.py",
 }
 VERDICT_ICON = {"ready": "●", "not ready": "○"}
 
