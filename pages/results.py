@@ -12,6 +12,7 @@ from groundwork.scoring import (
     explain_readiness,
 )
 from groundwork.ui.text import plain, rubric_text
+from groundwork.ui.workshop_results import workshop_spread
 
 
 def export_json(assessment_id: int) -> str:
@@ -151,6 +152,7 @@ with ui.friendly_errors(), ui.store() as s:
             },
         )
         ui.answer_details(rnd.card, rnd.answers)
+        workshop_spread(s, aid)
 
         st.markdown("#### Explain the numbers")
         overall = explain_overall(card)

@@ -183,3 +183,29 @@ def consensus_notes(rationale: str, dissent: str) -> str:
     if dissent.strip():
         parts.append(f"Dissent: {dissent.strip()}")
     return "\n".join(parts)
+
+
+def participant_labels(people: Sequence[tuple[str, str]], show_names: bool) -> list[str]:
+    """How participants are labelled outside the room: 'risk 1', 'risk 2', 'business 1'
+    by default; 'Ana (risk)' only when the facilitator chose to show names."""
+    if show_names:
+        return [f"{name} ({role})" for name, role in people]
+    seen: dict[str, int] = {}
+    out = []
+    for _, role in people:
+        seen[role] = seen.get(role, 0) + 1
+        out.append(f"{role} {seen[role]}")
+    return out
+
+
+def level_matrix(
+    question_ids: Sequence[str],
+    people: Sequence[object],
+    answers: Mapping[object, Mapping[str, Value]],
+) -> list[list[int | None]]:
+    """One row per participant, one column per question: the level given, or None (N/A,
+    don't know or no answer), for the heatmap."""
+    return [
+        [v if isinstance(v := answers.get(p, {}).get(qid), int) else None for qid in question_ids]
+        for p in people
+    ]

@@ -29,6 +29,7 @@ from groundwork.excel.common import (
     print_setup,
     to_bytes,
 )
+from groundwork.excel.workshop_sheet import add_workshop_sheet
 from groundwork.reports import history, load_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
@@ -122,8 +123,9 @@ def export_workbook(
     _roadmap(wb, roadmap, view.rows, rubric)
     _history(hist, rounds, rubric)
     _rubric(rubric_sheet, rubric)
+    room = add_workshop_sheet(wb, store, assessment_id, colour)
     title = f"{rnd.scope_path}: {a.label}"
-    for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet):
+    for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet, *([room] if room else [])):
         print_setup(sheet.ws, organisation, title)
     summary.ws.page_setup.fitToHeight = 1  # the Summary is one page: table and charts
 
