@@ -13,10 +13,6 @@ st.set_page_config(
 )
 
 join = st.Page(ui.PAGES["join"], title="Join a workshop", icon=":material/groups:", url_path="join")
-if "token" in st.query_params or "code" in st.query_params:
-    # A participant's link opens the join page and nothing else: no menu, no sidebar.
-    st.navigation([join], position="hidden").run()
-    st.stop()
 pages = [
     st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),
     st.Page(ui.PAGES["assess"], title="Assess", icon=":material/edit_note:"),
@@ -26,6 +22,13 @@ pages = [
     st.Page(ui.PAGES["rubric"], title="Rubric", icon=":material/menu_book:"),
     join,
 ]
+if "token" in st.query_params or "code" in st.query_params:
+    # A participant's link opens the join page and nothing else: no menu, no sidebar.
+    page = st.navigation(pages, position="hidden")
+    if page.url_path != join.url_path:
+        st.switch_page(join, query_params=st.query_params.to_dict())
+    page.run()
+    st.stop()
 page = st.navigation(pages)
 with st.sidebar:
     st.caption("Groundwork — from GenAI pilot to production")
