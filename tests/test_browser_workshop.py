@@ -108,7 +108,8 @@ def test_a_small_workshop_end_to_end(server, browser):
 
         # Consensus with a rationale and the dissent.
         fac.get_by_role("textbox", name="Rationale").first.fill("Dashboards exist; no alerting yet")
-        fac.get_by_role("textbox", name="Dissent (the minority view)").first.fill("Bo: alerting is planned")
+        dissent = fac.get_by_role("textbox", name="Dissent (the minority view)").first
+        dissent.fill("Bo: alerting is planned")
         fac.get_by_role("button", name="Save the consensus").first.click()
         wait_for_app(fac)
         expect(fac.get_by_text(re.compile("Consensus 3 · |Consensus 3, set by"))).to_be_visible()
