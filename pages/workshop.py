@@ -28,7 +28,8 @@ with ui.friendly_errors(), ui.store() as s:
             w = found[-1]
             present = st.toggle("Present mode (for the projector: large type, no names)")
             state = "open" if w.is_open else ("expired" if w.status == "open" else w.status)
-            st.caption(f"Workshop {w.id} · {state} · open until {w.expires_at[:16]} UTC")
+            until = w.expires_at[:16].replace("T", " ")
+            st.caption(f"Workshop {w.id} · {state} · open until {until} UTC")
             if w.is_open:
                 console.join_panel(w, large=present)
             if not present:

@@ -142,3 +142,17 @@ def test_the_console_reveals_and_records_consensus(db, monkeypatch):
     assert_clean(at)
     assert not [b for b in at.button if b.label == "Save the consensus"]
     assert not at.dataframe, "no table of names in present mode"
+
+
+@pytest.mark.parametrize("page", ["pages/workshop.py", "pages/results.py", "pages/portfolio.py"])
+def test_a_participants_link_reaches_only_the_join_page(db, monkeypatch, page):
+    with open_store(db) as s:
+        w = s.open_workshop(1)
+        ana = s.join_workshop(w.code, "Ana", "risk")
+    at = participant(db, monkeypatch, token=ana)
+    at.switch_page(page).run()
+    assert_clean(at)
+    assert at.title[0].value == "Workshop" and at.get("progress"), "still the join page"
+    assert not at.sidebar.text_input, "no sidebar, no menu"
+    assert not [b for b in at.button if b.label.startswith("Open a workshop")]
+    assert not at.dataframe
