@@ -156,3 +156,39 @@ def test_a_participants_link_reaches_only_the_join_page(db, monkeypatch, page):
     assert not at.sidebar.text_input, "no sidebar, no menu"
     assert not [b for b in at.button if b.label.startswith("Open a workshop")]
     assert not at.dataframe
+
+
+def test_an_offline_participants_questionnaire_joins_the_workshop(db, monkeypatch):
+    from test_app import excel_mime
+
+    from groundwork import excel
+    from groundwork.scoring import NA, Answer
+
+    with open_store(db) as s:
+        w = s.open_workshop(1)
+    typed = {"MON-1": Answer(2, notes="filled on paper"), "DATA-2": Answer(NA)}
+    data = excel.questionnaire_workbook(load_rubric(DEFAULT_RUBRIC), typed)
+    at = open_page("pages/workshop.py", db, monkeypatch, round="1")
+    at.text_input(key=f"off-alias-{w.id}").input("Dee")
+    at.selectbox(key=f"off-role-{w.id}").select("operations")
+    at.file_uploader(key=f"offline-ws-{w.id}").upload("dee.xlsx", data, excel_mime()).run()
+    assert_clean(at)
+    at.button(key=f"off-add-{w.id}").click().run()
+    assert_clean(at)
+    with open_store(db) as s:
+        (dee,) = s.members(w.id)
+        assert (dee.alias, dee.role) == ("Dee", "operations")
+        assert s.room_answers(w.id)[dee.participant_id] == typed
+
+
+def test_a_dimensions_timer_shows_on_the_console_and_the_phones(db, monkeypatch):
+    with open_store(db) as s:
+        w = s.open_workshop(1)
+        ana = s.join_workshop(w.code, "Ana", "risk")
+    at = open_page("pages/workshop.py", db, monkeypatch, round="1")
+    start = next(b for b in at.button if b.label == "Start the timer")
+    start.click().run()
+    assert_clean(at)
+    assert any("Timer:" in m.value and "left" in m.value for m in at.markdown)
+    phone = participant(db, monkeypatch, token=ana, q="MON-1")
+    assert any("Timer:" in c.value for c in phone.caption)

@@ -114,7 +114,7 @@ def reveal_section(s: Store, w: Workshop, rubric: Rubric, *, present: bool = Fal
     did = st.radio("Dimension", list(dims), format_func=label, horizontal=True, key=f"rd-{w.id}")
     dim = dims[did]
     if did in timers:
-        st.markdown(("## " if present else "") + f"Timer: {spread.time_left(*timers[did])}")
+        timer(w.id, did, present)
     if not present and w.status == "open":
         c1, c2, c3 = st.columns([2, 1, 1])
         if did not in shown:
@@ -150,6 +150,19 @@ def reveal_section(s: Store, w: Workshop, rubric: Rubric, *, present: bool = Fal
             elif q.id in agreed:
                 c = agreed[q.id]
                 st.markdown(f"## Consensus: {plain(workshop.value_text(c.value))}")
+
+
+@st.fragment(run_every=5)
+def timer(workshop_id: int, dimension_id: str, present: bool) -> None:
+    """The dimension's countdown, kept current without rerunning the console."""
+    with ui.friendly_errors(), ui.store() as s:
+        running = s.timers(workshop_id).get(dimension_id)
+    if running:
+        st.markdown(
+            ("## " if present else "**")
+            + f"Timer: {spread.time_left(*running)}"
+            + ("" if present else "**")
+        )
 
 
 def _reveal(workshop_id: int, dimension_id: str) -> None:
