@@ -19,6 +19,7 @@ from groundwork.store import open_store
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)
 PHONE = {"width": 390, "height": 844}
+KEPT: dict[str, str] = {}  # the token of another workshop's participant
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
         # another workshop, already closed, whose token someone kept
         other = s.create_assessment(system, rubric, "production", "minimal", label="Old")
         old = s.open_workshop(other)
-        s.join_workshop(old.code, "Zed", "operations")
+        KEPT["token"] = s.join_workshop(old.code, "Zed", "operations")
+        s.save_participant_answer(KEPT["token"], "MON-1", value=5, notes="Zed's old answer")
         s.close_workshop(old.id)
     yield from serve(db)
 
@@ -122,10 +124,11 @@ def test_a_small_workshop_end_to_end(server, browser):
         fac.get_by_text("Present mode").click()
         wait_for_app(fac)
 
-        # Someone tries the token of another, closed workshop, then a forged one.
-        with open_store(server.db) as s:
-            old = s.workshops(2)[0]
-        assert old.status == "closed"
+        # Bo tries the token of another workshop (closed since), then a forged one.
+        goto(bo, server, f"/join?token={KEPT['token']}")
+        expect(bo.get_by_text("This workshop is closed")).to_be_visible()
+        expect(bo.get_by_role("radiogroup")).to_have_count(0)
+        expect(bo.get_by_text("Zed")).to_have_count(0)
         goto(bo, server, f"/join?token={token_bo[:-4]}abcd")
         expect(bo.get_by_text("does not belong to an open workshop")).to_be_visible()
         expect(bo.get_by_role("radiogroup")).to_have_count(0)
@@ -143,6 +146,9 @@ def test_a_small_workshop_end_to_end(server, browser):
         # Results show the spread, the consensus and the dissent; so does the workbook.
         goto(fac, server, "/results?round=1")
         expect(fac.get_by_text("Workshop spread")).to_be_visible()
+        fac.get_by_text("Workshop spread").scroll_into_view_if_needed()
+        fac.get_by_test_id("stPlotlyChart").last.locator(".main-svg").first.wait_for()
+        fac.mouse.wheel(0, 300)
         screenshot(fac, "workshop-07-results")
         goto(fac, server, "/workshop?round=1")
         with fac.expect_download() as download:
