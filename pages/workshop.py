@@ -45,5 +45,5 @@ with ui.friendly_errors(), ui.store() as s:
                 ui.workbook_download(
                     "Roadmap workbook with the Workshop sheet", aid, name=f"{a.label} workshop"
                 )
-                if w.status == "finalised" and not a.final:
+                if not w.is_open and not a.final:
                     console.open_form(s, aid)

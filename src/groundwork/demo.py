@@ -155,7 +155,41 @@ def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
             store.save_roadmap_item(
                 scope, item.id, who=WHO, owner=owners[i % 4], status=status, notes=notes
             )
+        if name == WORKSHOP_SYSTEM:
+            _seed_workshop(store, rubric, previous)
     return org
+
+
+WORKSHOP_SYSTEM = "Policy wording drafter"
+# A small room that answered Monitoring blind: alias, role, a level per MON question.
+ROOM = [
+    ("Priya", "business", [2, 1, 1, 2, 2, 1]),
+    ("Tom", "engineering", [1, 1, 2, 1, 3, 1]),
+    ("Lena", "risk", [1, 1, 1, UNKNOWN, 1, 1]),
+    ("Marc", "operations", [3, 2, 1, 2, 2, 1]),
+]
+
+
+def _seed_workshop(store: Store, rubric: Rubric, aid: int) -> None:
+    """A closed workshop on the system's draft round, Monitoring revealed and partly agreed,
+    so the console, Results and the workbook show a room's spread."""
+    w = store.open_workshop(aid, who=WHO)
+    questions = [q.id for q in rubric.dimension("MON").questions]
+    for alias, role, levels in ROOM:
+        token = store.join_workshop(w.code, alias, role)
+        for qid, value in zip(questions, levels, strict=False):
+            store.save_participant_answer(token, qid, value=value)
+    store.reveal(w.id, "MON", who=WHO)
+    store.set_consensus(
+        w.id,
+        questions[0],
+        1,
+        rationale="Calls are logged in one team's tool; nobody else can search them",
+        dissent="Marc (operations): the vendor console traces every call",
+        who=WHO,
+    )
+    store.set_consensus(w.id, questions[1], 1, rationale="No evaluation gate yet", who=WHO)
+    store.close_workshop(w.id, who=WHO)
 
 
 def holds_other_work(path: str | Path) -> str | None:
