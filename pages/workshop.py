@@ -29,11 +29,12 @@ with ui.friendly_errors(), ui.store() as s:
             present = st.toggle("Present mode (for the projector: large type, no names)")
             state = "open" if w.is_open else ("expired" if w.status == "open" else w.status)
             until = w.expires_at[:16].replace("T", " ")
-            st.caption(f"Workshop {w.id} · {state} · open until {until} UTC")
+            st.caption(f"Workshop {w.id} · {state}" + (f" until {until} UTC" if w.is_open else ""))
             if w.is_open:
                 console.join_panel(w, large=present)
             if not present:
-                console.live_panel(w.id, a.rubric_sha256)
+                panel = console.live_panel if w.is_open else console.room_panel
+                panel(w.id, a.rubric_sha256)
             st.divider()
             console.reveal_section(s, w, rubric, present=present)
             if not present:

@@ -60,9 +60,8 @@ def join_panel(w: Workshop, *, large: bool = False) -> None:
     right.image(join.qr_png(link), width=260 if large else 180, caption="Scan to join")
 
 
-@st.fragment(run_every=3)
-def live_panel(workshop_id: int, rubric_sha: str) -> None:
-    """Who has joined and how many answered each question, refreshed every few seconds."""
+def room_panel(workshop_id: int, rubric_sha: str) -> None:
+    """Who has joined and how many answered each question."""
     with ui.friendly_errors(), ui.store() as s:
         members = s.members(workshop_id)
         room = s.room_answers(workshop_id)
@@ -93,6 +92,9 @@ def live_panel(workshop_id: int, rubric_sha: str) -> None:
         for d in rubric.dimensions
     ]
     st.dataframe(pd.DataFrame(by_dim), hide_index=True, width="stretch")
+
+
+live_panel = st.fragment(run_every=3)(room_panel)  # the same, refreshed while the room answers
 
 
 def _spreads(s: Store, w: Workshop, rubric: Rubric, dimension_id: str) -> list[workshop.Spread]:
