@@ -192,3 +192,29 @@ def test_a_dimensions_timer_shows_on_the_console_and_the_phones(db, monkeypatch)
     assert any("Timer:" in m.value and "left" in m.value for m in at.markdown)
     phone = participant(db, monkeypatch, token=ana, q="MON-1")
     assert any("Timer:" in c.value for c in phone.caption)
+
+
+def test_hostile_names_and_notes_stay_text_on_both_sides(tmp_path, monkeypatch):
+    import hostile
+    from test_app_text import assert_inert, markdown_strings
+
+    path = tmp_path / "hostile.db"
+    ids = hostile.seed(path)
+    alias = f"A {hostile.IMAGE}"
+    with open_store(path) as s:
+        w = s.open_workshop(ids["assessment"])
+        token = s.join_workshop(w.code, alias, "risk")
+        s.save_participant_answer(token, "A-1", value=1, notes=hostile.hostile("note"))
+        s.reveal(w.id, "A")
+        s.set_consensus(
+            w.id, "A-1", 1, rationale=hostile.hostile("why"), who=hostile.hostile("Fac")
+        )
+    phone = participant(path, monkeypatch, token=token, q="A-1")
+    assert_clean(phone)
+    assert_inert(markdown_strings(phone))
+    console = open_page("pages/workshop.py", path, monkeypatch, round=str(ids["assessment"]))
+    assert_clean(console)
+    assert_inert(markdown_strings(console))
+    results = open_page("pages/results.py", path, monkeypatch, round=str(ids["assessment"]))
+    assert_clean(results)
+    assert_inert(markdown_strings(results))
