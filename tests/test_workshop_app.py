@@ -119,12 +119,15 @@ def test_the_console_reveals_and_records_consensus(db, monkeypatch):
         for name, level in (("Ana", 1), ("Bo", 4), ("Cy", 4)):
             token = s.join_workshop(w.code, name, "engineering")
             s.save_participant_answer(token, "MON-1", value=level)
+        s.save_participant_answer(token, "MON-1", notes="traces in Langfuse")
     at = open_page("pages/workshop.py", db, monkeypatch, round="1")
     assert_clean(at)
     reveal = next(b for b in at.button if b.label.startswith("Reveal"))
     reveal.click().run()
     assert_clean(at)
     assert any("Disagreement" in m.value for m in at.markdown)
+    assert any(e.label == "Comments (1, without names)" for e in at.expander)
+    assert any(t.value == "traces in Langfuse" for t in at.text)
     # the consensus form proposes the median, 4; save it with a rationale and dissent
     rationale = next(t for t in at.text_area if t.label == "Rationale")
     rationale.input("dashboards exist for two of three models")

@@ -97,10 +97,9 @@ def room_panel(workshop_id: int, rubric_sha: str) -> None:
 live_panel = st.fragment(run_every=3)(room_panel)  # the same, refreshed while the room answers
 
 
-def _spreads(s: Store, w: Workshop, rubric: Rubric, dimension_id: str) -> list[workshop.Spread]:
-    room = {pid: {q: a.value for q, a in ans.items()} for pid, ans in s.room_answers(w.id).items()}
-    ids = [q.id for q in rubric.dimension(dimension_id).questions]
-    return workshop.flagged_first(workshop.spreads(ids, room, rubric.levels))
+def _comments(room: dict, qid: str) -> list[str]:
+    """The room's comments on a question, without names and in no telling order."""
+    return sorted(ans[qid].notes for ans in room.values() if qid in ans and ans[qid].notes)
 
 
 def reveal_section(s: Store, w: Workshop, rubric: Rubric, *, present: bool = False) -> None:
@@ -138,7 +137,10 @@ def reveal_section(s: Store, w: Workshop, rubric: Rubric, *, present: bool = Fal
         st.info("Not revealed yet: the room's answers stay hidden, here and on every phone.")
         return
     agreed = s.consensus(w.id)
-    for one in _spreads(s, w, rubric, did):
+    room = s.room_answers(w.id)
+    values = {pid: {q: a.value for q, a in ans.items()} for pid, ans in room.items()}
+    ids = [q.id for q in dim.questions]
+    for one in workshop.flagged_first(workshop.spreads(ids, values, rubric.levels)):
         q = rubric.question(one.question_id)
         with st.container(border=True):
             head = f"**{plain(q.id)} · {rubric_text(q.text)}**"
@@ -146,6 +148,10 @@ def reveal_section(s: Store, w: Workshop, rubric: Rubric, *, present: bool = Fal
             left, right = st.columns([2, 3]) if not present else (st.container(), None)
             with left:
                 spread.show(one, height=220 if present else 160, key=f"sp-{w.id}-{q.id}")
+                comments = _comments(room, q.id)
+                if comments and not present:
+                    with st.expander(f"Comments ({len(comments)}, without names)"):
+                        st.text("\n\n".join(comments))
             if right is not None:
                 with right:
                     consensus_form(s, w, rubric, one, agreed.get(q.id))
