@@ -170,6 +170,13 @@ ROOM = [
 ]
 
 
+def _room_people(store: Store) -> set[str]:
+    """The demo room's names in the audit log (its workshop is closed: nobody else joins)."""
+    names = {alias for alias, _, _ in ROOM}
+    codes = {w.code for w in store.workshops()} if store.db["workshops"].exists() else set()
+    return names | {f"{alias} (workshop {code})" for alias in names for code in codes}
+
+
 def _seed_workshop(store: Store, rubric: Rubric, aid: int) -> None:
     """A closed workshop on the system's draft round, Monitoring revealed and partly agreed,
     so the console, Results and the workbook show a room's spread."""
@@ -207,7 +214,7 @@ def holds_other_work(path: str | Path) -> str | None:
                     None if not tables or "scopes" in tables else "it is not a Groundwork database"
                 )
             names = {o["name"] for o in store.organisations()} - {ORGANISATION}
-            people = store.people() - {WHO}
+            people = store.people() - {WHO} - _room_people(store)
     except (sqlite3.DatabaseError, StorageError):
         return "it cannot be read as a Groundwork database"
     if names:
