@@ -21,8 +21,8 @@ Every anchor is the same work done plainly, like for like:
   band) and the delta between its first and last rounds with the closed loop (roadmap
   work between every two rounds added to that scope through the store), on the same
   synthetic portfolio, warm in this process; anchor: one SELECT of the same answers and a
-  pandas group-by per round and dimension (and, for the delta, a pivot per question).
-- Workshop: participants answering concurrently through `Store.change_answer`, each
+- Workshop: participants who joined with a code answering concurrently through
+  `Store.save_participant_answer` (the join page's own save: token, then `change_answer`), each
   thread with its own Store; anchor: the bare upsert under the same locking, same threads.
 - Workbook: `excel.export_workbook` against plain openpyxl writing the same cell values.
 - Server start: `groundwork serve` against bare `streamlit run app.py`, to a healthy
@@ -1298,7 +1298,9 @@ def workshop(path: Path, rubric: Rubric, people: int, per_person: int, bare: boo
         org = s.create_organisation("Workshop")
         scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="limited")
         aid = s.create_assessment(scope, rubric, "production", "limited")
-        pids = [s.participant(aid, f"Person {i}") for i in range(people)]
+        room = s.open_workshop(aid)
+        tokens = [s.join_workshop(room.code, f"Person {i}", "engineering") for i in range(people)]
+        pids = [s.seat(token).participant_id for token in tokens]
     questions = [q.id for q in rubric.questions]
     levels = rubric.levels
     times: list[float] = []
@@ -1322,10 +1324,9 @@ def workshop(path: Path, rubric: Rubric, people: int, per_person: int, bare: boo
                 if bare:
                     bare_upsert(conn, aid, pid, qid, value)
                 else:
-                    stored = store.change_answer(
-                        aid, qid, based_on=seen.get(qid, 0), who=f"Person {i}",
-                        participant_id=pid, value=value,
-                    )  # fmt: skip
+                    stored = store.save_participant_answer(
+                        tokens[i], qid, based_on=seen.get(qid, 0), value=value
+                    )
                     seen[qid] = stored.version
                 mine.append(ms_since(t))
         except Exception as exc:  # noqa: BLE001 - counted and reported

@@ -15,6 +15,7 @@ from groundwork.scoring import (
 from groundwork.ui import outcomes
 from groundwork.ui.groups import model_scores
 from groundwork.ui.text import plain, rubric_text
+from groundwork.ui.workshop_results import workshop_spread
 
 
 def export_json(assessment_id: int) -> str:
@@ -158,6 +159,7 @@ with ui.friendly_errors(), ui.store() as s:
             },
         )
         ui.answer_details(rnd.card, rnd.answers)
+        workshop_spread(s, aid)
 
         st.markdown("#### Explain the numbers")
         overall = explain_overall(card)

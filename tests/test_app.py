@@ -20,6 +20,7 @@ PAGES = [
     "pages/roadmap.py",
     "pages/outcomes.py",
     "pages/rubric.py",
+    "pages/workshop.py",
 ]
 CRASH = "Something went wrong"
 
@@ -260,7 +261,7 @@ def test_a_stale_tab_is_told_and_erases_nothing(tmp_path, monkeypatch):
     assert "Yours, not saved: 2 · Managed" in told
     assert tab_b.text_input(key=f"a{aid}-MON-1-evidence").value == "Langfuse traces"
 
-    tab_b.button(key=f"keep-{aid}-MON-1").click().run()
+    tab_b.button(key=f"keep-a{aid}-MON-1").click().run()
     assert_clean(tab_b)
     assert not any("Someone else changed" in w.value for w in tab_b.warning)
     with open_store(db) as s:
@@ -288,7 +289,7 @@ def test_taking_the_other_answer_drops_only_my_unsaved_change(tmp_path, monkeypa
     assert "Yours, not saved: 1 · Initial; notes: ben's note" in "\n".join(
         t.value for t in tab_b.text
     )
-    tab_b.button(key=f"take-{aid}-MON-1").click().run()
+    tab_b.button(key=f"take-a{aid}-MON-1").click().run()
     assert_clean(tab_b)
     assert tab_b.radio(key=f"a{aid}-MON-1-level").value == 3
     assert tab_b.text_area(key=f"a{aid}-MON-1-notes").value == ""

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from groundwork.outcomes import Measure
 from groundwork.scoring import Scorecard, score_range
+from groundwork.workshop import Spread
 
 CURRENT, TARGET, PREVIOUS = "#2563eb", "#f59e0b", "#94a3b8"
 BLOCKER_MARK = "■"  # in every common font; shown before a blocker's label
@@ -318,5 +319,55 @@ def outcome_chart(m: Measure, target: float | None = None, title: str = "") -> g
         legend={"orientation": "h", "y": -0.25},
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
+    return fig
+
+
+FLAGGED = "#dc2626"
+
+
+def spread_bars(spread: Spread, height: int = 160) -> go.Figure:
+    """A workshop question's answers as a small histogram: one bar per level on the scale,
+    then N/A and don't know; counts only, never names. Red when the room disagrees."""
+    labels = [str(level) for level in spread.counts] + ["N/A", "?"]
+    counts = [*spread.counts.values(), spread.na, spread.unknown]
+    colour = FLAGGED if spread.flagged else CURRENT
+    fig = px.bar(
+        pd.DataFrame({"Answer": labels, "People": counts}),
+        x="Answer",
+        y="People",
+        text="People",
+        color_discrete_sequence=[colour],
+    )
+    fig.update_traces(textposition="outside", cliponaxis=False)
+    fig.update_layout(
+        height=height,
+        margin={"l": 4, "r": 4, "t": 16, "b": 4},
+        xaxis={"title": None, "type": "category"},
+        yaxis={"visible": False, "range": [0, max(counts + [1]) * 1.3]},
+    )
+    return fig
+
+
+def spread_heatmap(
+    rows: list[str], questions: list[str], values: list[list[int | None]], low: int, high: int
+) -> go.Figure:
+    """Participants (labelled by role) x questions, coloured by the level each gave; blank
+    where they gave none (N/A, don't know or no answer)."""
+    fig = px.imshow(
+        values,
+        x=[text(q) for q in questions],
+        y=[text(r) for r in rows],
+        zmin=low,
+        zmax=high,
+        color_continuous_scale="RdYlGn",
+        text_auto=True,
+        aspect="auto",
+    )
+    fig.update_layout(
+        height=max(220, 28 * len(rows) + 120),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        coloraxis_colorbar={"title": "Level", "dtick": 1},
+        xaxis={"side": "top"},
     )
     return fig

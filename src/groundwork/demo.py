@@ -269,6 +269,8 @@ def _seed(store: Store, rubric: Rubric, today: dt.date) -> int:
             store.save_roadmap_item(
                 scope, item.id, who=WHO, owner=OWNERS[i % 4], status=status, notes=notes
             )
+        if name == WORKSHOP_SYSTEM:
+            _seed_workshop(store, rubric, previous)
     return org
 
 
@@ -304,6 +306,45 @@ def _work_done(
     return done
 
 
+WORKSHOP_SYSTEM = "Policy wording drafter"
+# A small room that answered Monitoring blind: alias, role, a level per MON question.
+ROOM = [
+    ("Priya", "business", [2, 1, 1, 2, 2, 1]),
+    ("Tom", "engineering", [1, 1, 2, 1, 3, 1]),
+    ("Lena", "risk", [1, 1, 1, UNKNOWN, 1, 1]),
+    ("Marc", "operations", [3, 2, 1, 2, 2, 1]),
+]
+
+
+def _room_people(store: Store) -> set[str]:
+    """The demo room's names in the audit log (its workshop is closed: nobody else joins)."""
+    names = {alias for alias, _, _ in ROOM}
+    codes = {w.code for w in store.workshops()} if store.db["workshops"].exists() else set()
+    return names | {f"{alias} (workshop {code})" for alias in names for code in codes}
+
+
+def _seed_workshop(store: Store, rubric: Rubric, aid: int) -> None:
+    """A closed workshop on the system's draft round, Monitoring revealed and partly agreed,
+    so the console, Results and the workbook show a room's spread."""
+    w = store.open_workshop(aid, who=WHO)
+    questions = [q.id for q in rubric.dimension("MON").questions]
+    for alias, role, levels in ROOM:
+        token = store.join_workshop(w.code, alias, role)
+        for qid, value in zip(questions, levels, strict=False):
+            store.save_participant_answer(token, qid, value=value)
+    store.reveal(w.id, "MON", who=WHO)
+    store.set_consensus(
+        w.id,
+        questions[0],
+        1,
+        rationale="Calls are logged in one team's tool; nobody else can search them",
+        dissent="Marc (operations): the vendor console traces every call",
+        who=WHO,
+    )
+    store.set_consensus(w.id, questions[1], 1, rationale="No evaluation gate yet", who=WHO)
+    store.close_workshop(w.id, who=WHO)
+
+
 def holds_other_work(path: str | Path) -> str | None:
     """What, beyond the demo, a database holds, in a sentence; None when replacing it
     loses nothing (no file, an empty database, or the demo as ``groundwork demo`` wrote it).
@@ -319,7 +360,7 @@ def holds_other_work(path: str | Path) -> str | None:
                     None if not tables or "scopes" in tables else "it is not a Groundwork database"
                 )
             names = {o["name"] for o in store.organisations()} - {ORGANISATION}
-            people = store.people() - {WHO}
+            people = store.people() - {WHO} - _room_people(store)
     except (sqlite3.DatabaseError, StorageError):
         return "it cannot be read as a Groundwork database"
     if names:

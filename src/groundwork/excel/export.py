@@ -33,6 +33,7 @@ from groundwork.excel.common import (
 from groundwork.excel.delta import add_delta_sheets
 from groundwork.excel.portfolio import outcome_sheet
 from groundwork.excel.questionnaire import level_text
+from groundwork.excel.workshop_sheet import add_workshop_sheet
 from groundwork.reports import history, load_round, previous_round, roadmap_view
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
@@ -127,8 +128,10 @@ def export_workbook(
     _history(hist, rounds, rubric)
     _rubric(rubric_sheet, rubric)
     outcomes = outcome_sheet(wb, store, a.scope_id, scope.name, colour)
+    room = add_workshop_sheet(wb, store, assessment_id, colour)
     title = f"{rnd.scope_path}: {a.label}"
-    for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet, outcomes):
+    extra = [outcomes, *([room] if room else [])]
+    for sheet in (summary, dims, questions, roadmap, hist, rubric_sheet, *extra):
         print_setup(sheet.ws, organisation, title)
     summary.ws.page_setup.fitToHeight = 1  # the Summary is one page: table and charts
     earlier = previous_round(store, a)

@@ -39,6 +39,7 @@ from groundwork.store.rounds import Rounds
 from groundwork.store.rubrics import Rubrics
 from groundwork.store.schema import migrations
 from groundwork.store.scopes import Scopes
+from groundwork.store.workshops import Consensus, Member, Seat, Workshop, Workshops
 
 __all__ = [
     "DEFAULT_PATH",
@@ -47,11 +48,15 @@ __all__ = [
     "SELF",
     "AnswerConflict",
     "Assessment",
+    "Consensus",
+    "Member",
     "Scope",
+    "Seat",
     "StorageError",
     "Store",
     "StoreError",
     "StoredAnswer",
+    "Workshop",
     "database_path",
     "let_go",
     "migrations",
@@ -61,7 +66,7 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio):
+class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio, Workshops):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:

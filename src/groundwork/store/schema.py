@@ -8,6 +8,7 @@ from groundwork.rubric import parse_rubric
 from groundwork.rubric_cache import compile_rubric
 
 migrations = Migrations("groundwork")
+WORKSHOP_CLOSED = "the workshop is closed"  # what the database says to a late answer
 
 
 @migrations(transactional=False)
@@ -179,6 +180,87 @@ def m005_round_summaries(db: Database) -> None:
         not_null={"scoring_version", "verdict", "blockers", "dimensions", "computed_at"},
         foreign_keys=[("assessment_id", "assessments", "id")],
     )
+
+
+@migrations()
+def m007_workshops(db: Database) -> None:
+    """Workshops on a round: a join code, participants who hold a token (stored hashed),
+    the dimensions revealed (and their timers) and the consensus per question.
+
+    Participants' answers live in ``answers`` like every other answer, keyed by their
+    row in ``participants``.
+    """
+    db["workshops"].create(
+        {
+            "id": int,
+            "assessment_id": int,
+            "code": str,
+            "status": str,  # open, closed, finalised
+            "show_names": int,
+            "created_by": str,
+            "created_at": str,
+            "expires_at": str,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"assessment_id", "code", "status", "created_at", "expires_at"},
+        foreign_keys=[("assessment_id", "assessments", "id")],
+    )
+    db["workshops"].create_index(["code", "status"])
+    db["workshops"].create_index(["assessment_id"])
+    db["workshop_participants"].create(
+        {
+            "participant_id": int,
+            "workshop_id": int,
+            "token_sha256": str,
+            "alias": str,
+            "joined_at": str,
+        },
+        pk="participant_id",
+        not_null={"workshop_id", "token_sha256", "alias", "joined_at"},
+        foreign_keys=[
+            ("participant_id", "participants", "id"),
+            ("workshop_id", "workshops", "id"),
+        ],
+    )
+    db["workshop_participants"].create_index(["token_sha256"], unique=True)
+    db["workshop_participants"].create_index(["workshop_id"])
+    db["workshop_dimensions"].create(
+        {
+            "workshop_id": int,
+            "dimension_id": str,
+            "revealed_at": str,
+            "revealed_by": str,
+            "timer_started_at": str,
+            "timer_minutes": int,
+        },
+        pk=("workshop_id", "dimension_id"),
+        foreign_keys=[("workshop_id", "workshops", "id")],
+    )
+    db["workshop_consensus"].create(
+        {
+            "workshop_id": int,
+            "question_id": str,
+            "value": str,
+            "rationale": str,
+            "dissent": str,
+            "set_by": str,
+            "set_at": str,
+        },
+        pk=("workshop_id", "question_id"),
+        not_null={"value", "set_at"},
+        foreign_keys=[("workshop_id", "workshops", "id")],
+    )
+    # A participant of a workshop answers only while it is open: the database refuses any
+    # other write of their answers, whichever way it comes.
+    for event in ("insert", "update"):
+        db.execute(
+            f"create trigger answers_only_in_open_workshops_on_{event} before {event}"
+            " on answers when exists (select 1 from workshop_participants wp join workshops w"
+            " on w.id = wp.workshop_id where wp.participant_id = new.participant_id"
+            " and (w.status != 'open' or w.expires_at <= new.answered_at))"
+            f" begin select raise(abort, '{WORKSHOP_CLOSED}'); end"
+        )
 
 
 @migrations()

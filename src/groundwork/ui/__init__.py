@@ -26,6 +26,8 @@ PAGES = {
     "roadmap": "pages/roadmap.py",
     "outcomes": "pages/outcomes.py",
     "rubric": "pages/rubric.py",
+    "workshop": "pages/workshop.py",
+    "join": "pages/join.py",
 }
 VERDICT_ICON = {"ready": "●", "not ready": "○"}
 
