@@ -216,7 +216,7 @@ def deltas(c: compare.Comparison, rubric: Rubric) -> None:
                 [
                     {
                         "Moved": MOVES[q.movement],
-                        "Question": q.id + (f" (was {q.before_id})" if q.renamed else ""),
+                        "Question": q.id + (f" (from {q.before_id})" if q.renamed else ""),
                         "Text": texts.get(q.id, ""),
                         "Before": value_text(q.before),
                         "After": value_text(q.after),
