@@ -60,11 +60,16 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
         config={"displayModeBar": False},
         key=f"trend-{scope_id}",
     )
+    notes = []
     if band is not None:
-        st.caption(
+        notes.append(
             f"The shaded band runs from the lowest to the highest dimension target for "
             f"{plain(title)}, the scope's next stage ({band.low:.1f} to {band.high:.1f})."
         )
+    if any(r["status"] == "draft" for r in rows):
+        notes.append("Hollow markers are draft rounds: their answers may still change.")
+    if notes:
+        st.caption(" ".join(notes))
 
 
 def rounds_table(rows: list[dict]) -> None:
