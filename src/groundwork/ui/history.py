@@ -164,7 +164,10 @@ def _fmt(value: float | None, pattern: str = "{:.2f}") -> str:
 
 
 def _signed(value: float | None, pattern: str = "{:+.2f}") -> str:
-    return "" if value is None else pattern.format(value)
+    """+1.25, -0.50, or 0 when nothing moved; nothing when there is no number to compare."""
+    if value is None:
+        return ""
+    return "0" if abs(value) < tracking.EPSILON else pattern.format(value)
 
 
 def deltas(c: compare.Comparison, rubric: Rubric) -> None:
