@@ -21,8 +21,8 @@ with ui.friendly_errors(), ui.store() as s:
         history.trend(s, scope_id, rows, rubric)
         history.rounds_table(rows)
 
-        # Business outcomes beside the maturity trend go here, as one call:
-        # outcomes.section(s, scope_id)  (groundwork.ui.outcomes, with the outcome records)
+        # OUTCOMES: the system's business outcomes beside the maturity trend go here, as
+        # one call once groundwork.ui.outcomes is in: outcomes.outcome_section(s, scope_id)
 
         st.markdown("#### Compare two rounds")
         if len(rounds) < 2:

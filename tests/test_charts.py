@@ -74,3 +74,19 @@ def test_overlapping_trend_lines_are_told_apart_by_dash_and_marker():
     sizes = [t.marker.size for t in fig.data]
     assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
     assert [t.x[0] for t in fig.data] == [dt.date(2027, 1, 1)] * len(dims)
+
+
+def test_the_trend_marks_draft_rounds_and_shades_the_target_band():
+    dims = [("A", "Alpha"), ("B", "Beta")]
+    history = [
+        {"date": "2027-01-01", "status": "final", "A": 2.0, "B": 3.0},
+        {"date": "2027-04-01", "status": "draft", "A": 3.0, "B": 3.5},
+    ]
+    fig = charts.trend(history, dims, 1, 5, band=(3.0, 4.0, "targets for <b>Live</b>"))
+    assert [list(t.marker.symbol) for t in fig.data] == [
+        ["circle", "circle-open"],
+        ["square", "square-open"],
+    ]
+    [band] = fig.layout.shapes
+    assert (band.y0, band.y1) == (3.0, 4.0)
+    assert fig.layout.annotations[0].text == "targets for &lt;b&gt;Live&lt;/b&gt;"

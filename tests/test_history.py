@@ -207,3 +207,27 @@ def test_the_roadmap_workbook_carries_what_changed_since_the_round_before(demo_s
     )
     first = s.assessments(scope_named(s, ONE_ROUND).id)[0]
     assert "Delta" not in load_workbook(io.BytesIO(export_workbook(s, first.id))).sheetnames
+
+
+def test_rounds_on_two_rubric_versions_compare_on_the_page(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import Answer
+
+    old = load_rubric(Path(__file__).parent / "data" / "genai-production-1.0.0.yaml")
+    new = load_rubric(DEFAULT_RUBRIC)
+    db = tmp_path / "versions.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Org")
+        scope = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+        answers = {q.id: Answer(2) for q in old.questions}
+        first = s.import_round(scope, old, "production", "minimal", answers, final=True)
+        second = s.create_assessment(scope, new, "production", "minimal", prefill_from=first)
+        s.update_answer(second, "MON-6", value=4)
+    at = history_of("Bot", db, monkeypatch)
+    moved = at.dataframe[2].value
+    assert "MON-6 (from ORG-5)" in set(moved["Question"])
+    row = moved[moved["Question"] == "MON-6 (from ORG-5)"].iloc[0]
+    assert (row["Before"], row["After"], row["Moved"]) == ("2", "4", "▲ up")
+    assert {"HUM-6", "ORG-6", "GOV-6"} <= set(moved["Question"])  # new: not in 1.0.0

@@ -166,6 +166,13 @@ def gantt(rows: list[dict]) -> go.Figure:
     return fig
 
 
+def _symbols(symbol: str, history: list[dict]) -> str | list[str]:
+    """The line's marker, hollow on draft rounds (their answers may still change)."""
+    if not any(h.get("status") == "draft" for h in history):
+        return symbol
+    return [f"{symbol}-open" if h.get("status") == "draft" else symbol for h in history]
+
+
 def trend(
     history: list[dict],
     dimensions: list[tuple[str, str]],
@@ -173,8 +180,9 @@ def trend(
     high: float,
     band: tuple[float, float, str] | None = None,
 ) -> go.Figure:
-    """Dimension scores over the scope's rounds; ``band`` (lowest and highest dimension
-    target, and what they are the targets of) shades where the scores need to get to."""
+    """Dimension scores over the scope's rounds (hollow markers on drafts); ``band``
+    (lowest and highest dimension target, and what they are the targets of) shades where
+    the scores need to get to."""
     fig = go.Figure()
     if band is not None:
         bottom, top, name = band
@@ -198,7 +206,7 @@ def trend(
                 mode="lines+markers",
                 line={"dash": DASHES[i % len(DASHES)], "width": 2},
                 marker={
-                    "symbol": SYMBOLS[i % len(SYMBOLS)],
+                    "symbol": _symbols(SYMBOLS[i % len(SYMBOLS)], history),
                     "size": max(6, 16 - 2 * i),
                     "line": {"width": 1, "color": "white"},
                 },

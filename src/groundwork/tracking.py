@@ -15,8 +15,8 @@ The closed loop puts each roadmap item marked done between the rounds in one of 
 groups, "done and moved" (its question improved) or "done, no gain yet", and lists the
 questions that improved with no item done as "moved without a plan".
 
-Swapping the rounds mirrors every delta: the question pairs do not depend on which round
-comes first.
+Swapping the rounds mirrors every delta: the question pairs and the blocker matches do not
+depend on which round comes first.
 """
 
 from __future__ import annotations
@@ -122,7 +122,6 @@ class Delta:
     dimensions: list[DimensionDelta]
     cleared: list[Blocker]  # blockers of the earlier round the later one no longer has
     appeared: list[Blocker]  # blockers of the later round the earlier one did not have
-    kept: int  # blockers in both rounds
     readiness: tuple[float | None, float | None]
     score: tuple[float | None, float | None]
     passed: tuple[bool, bool]
@@ -145,42 +144,38 @@ class Delta:
 
 
 def pair_questions(before: Rubric, after: Rubric) -> list[tuple[str | None, str | None]]:
-    """(earlier id, later id) for every question of either rubric, matched by id or
-    through ``replaces``; None on the side that lacks it. Later rubric's order first,
-    then the earlier rubric's questions it does not have.
+    """(earlier id, later id) pairs for the questions of two rubric versions, as a
+    pre-filled round carries answers (:func:`groundwork.scoring.carry_answers`): each
+    question takes the first of its own id and the ids it ``replaces`` that the other
+    version has, in either direction. A question the other version lacks pairs with
+    None. One old question may continue as two (kept, and split off into a new one).
 
-    The pairs are worked out in one fixed orientation (by content hash), so swapping the
-    rubrics swaps each pair and changes nothing else."""
-    if before.sha256 > after.sha256:
-        flipped = pair_questions(after, before)
-        pairs = [(b, a) for a, b in flipped]
-        return _in_order(pairs, before, after)
+    The pairs do not depend on which version comes first: swapping the rubrics swaps
+    each pair. Ordered as the later rubric, then the earlier one's questions it lacks."""
     old_ids = {q.id for q in before.questions}
-    replaced_by: dict[str, str] = {}
-    for q in before.questions:  # an earlier rubric naming the later one's ids
-        for old in q.replaces:
-            replaced_by.setdefault(old, q.id)
-    used: set[str] = set()
-    pairs: list[tuple[str | None, str | None]] = []
+    new_ids = {q.id for q in after.questions}
+    pairs: set[tuple[str | None, str | None]] = set()
     for q in after.questions:
-        match = next((i for i in (q.id, *q.replaces) if i in old_ids and i not in used), None)
-        if match is None and replaced_by.get(q.id) not in (None, *used):
-            match = replaced_by[q.id]
-        if match is not None:
-            used.add(match)
-        pairs.append((match, q.id))
-    pairs += [(q.id, None) for q in before.questions if q.id not in used]
-    return _in_order(pairs, before, after)
-
-
-def _in_order(
-    pairs: list[tuple[str | None, str | None]], before: Rubric, after: Rubric
-) -> list[tuple[str | None, str | None]]:
+        source = next((i for i in (q.id, *q.replaces) if i in old_ids), None)
+        if source is not None:
+            pairs.add((source, q.id))
+    for q in before.questions:
+        target = next((i for i in (q.id, *q.replaces) if i in new_ids), None)
+        if target is not None:
+            pairs.add((q.id, target))
+    paired_old = {a for a, _ in pairs}
+    paired_new = {b for _, b in pairs}
+    pairs |= {(q.id, None) for q in before.questions if q.id not in paired_old}
+    pairs |= {(None, q.id) for q in after.questions if q.id not in paired_new}
     later = {q.id: i for i, q in enumerate(after.questions)}
     earlier = {q.id: i for i, q in enumerate(before.questions)}
     return sorted(
         pairs,
-        key=lambda p: (0, later[p[1]]) if p[1] is not None else (1, earlier[p[0] or ""]),
+        key=lambda p: (
+            (0, later[p[1]], earlier.get(p[0] or "", -1))
+            if p[1] is not None
+            else (1, earlier[p[0] or ""], -1)
+        ),
     )
 
 
@@ -217,28 +212,27 @@ def delta(before: Scorecard, after: Scorecard) -> Delta:
         for i in ids
     ]
 
-    side = {old: n for n, (old, _) in enumerate(pairs) if old}
-    other = {new: n for n, (_, new) in enumerate(pairs) if new}
-    old_keys = {_blocker_key(b, side): b for b in before.verdict.blockers}
-    new_keys = {_blocker_key(b, other): b for b in after.verdict.blockers}
+    same = {(a, b) for a, b in pairs if a and b}
+    old_blockers, new_blockers = before.verdict.blockers, after.verdict.blockers
     return Delta(
         questions=questions,
         dimensions=dimensions,
-        cleared=[b for k, b in old_keys.items() if k not in new_keys],
-        appeared=[b for k, b in new_keys.items() if k not in old_keys],
-        kept=sum(k in new_keys for k in old_keys),
+        cleared=[b for b in old_blockers if not any(_same(b, n, same) for n in new_blockers)],
+        appeared=[n for n in new_blockers if not any(_same(b, n, same) for b in old_blockers)],
         readiness=(before.readiness, after.readiness),
         score=(before.score, after.score),
         passed=(before.verdict.passed, after.verdict.passed),
     )
 
 
-def _blocker_key(b: Blocker, pair_of: Mapping[str, int]) -> tuple:
-    """A blocker's identity across rounds: its rule and the question (as a pair, so a
-    renamed question is the same one) or the dimension it is on."""
-    if b.question is not None:
-        return (b.rule, "question", pair_of.get(b.question, b.question))
-    return (b.rule, "dimension", b.dimension)
+def _same(old: Blocker, new: Blocker, pairs: set[tuple[str, str]]) -> bool:
+    """The same blocker in both rounds: the same rule, on the same question (as the two
+    rubric versions pair it) or the same dimension, or on the whole round."""
+    if old.rule != new.rule:
+        return False
+    if old.question is not None or new.question is not None:
+        return (old.question, new.question) in pairs
+    return old.dimension == new.dimension
 
 
 # ---------------------------------------------------------------------------------
@@ -279,11 +273,14 @@ def item_question(item_id: str) -> str:
 def closed_loop(change: Delta, done: Mapping[str, str]) -> ClosedLoop:
     """Each item in ``done`` (item id -> when it was marked done) matched to its question's
     movement, then the questions that improved with no item done on them."""
+    # an item names its question as the later rubric knows it, or as the earlier one did
     by_id: dict[str, QuestionDelta] = {}
-    for q in change.questions:  # an item may name the question as either round knew it
-        for ident in (q.before_id, q.after_id):
-            if ident:
-                by_id.setdefault(ident, q)
+    for q in change.questions:
+        if q.before_id:
+            by_id.setdefault(q.before_id, q)
+    for q in change.questions:
+        if q.after_id:
+            by_id[q.after_id] = q
     rows: list[LoopRow] = []
     planned: set[int] = set()
     for item, at in sorted(done.items(), key=lambda kv: (kv[1], kv[0])):

@@ -60,11 +60,16 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
         config={"displayModeBar": False},
         key=f"trend-{scope_id}",
     )
+    notes = []
     if band is not None:
-        st.caption(
+        notes.append(
             f"The shaded band runs from the lowest to the highest dimension target for "
             f"{plain(title)}, the scope's next stage ({band.low:.1f} to {band.high:.1f})."
         )
+    if any(r["status"] == "draft" for r in rows):
+        notes.append("Hollow markers are draft rounds: their answers may still change.")
+    if notes:
+        st.caption(" ".join(notes))
 
 
 def rounds_table(rows: list[dict]) -> None:
@@ -159,7 +164,10 @@ def _fmt(value: float | None, pattern: str = "{:.2f}") -> str:
 
 
 def _signed(value: float | None, pattern: str = "{:+.2f}") -> str:
-    return "" if value is None else pattern.format(value)
+    """+1.25, -0.50, or 0 when nothing moved; nothing when there is no number to compare."""
+    if value is None:
+        return ""
+    return "0" if abs(value) < tracking.EPSILON else pattern.format(value)
 
 
 def deltas(c: compare.Comparison, rubric: Rubric) -> None:
@@ -216,7 +224,7 @@ def deltas(c: compare.Comparison, rubric: Rubric) -> None:
                 [
                     {
                         "Moved": MOVES[q.movement],
-                        "Question": q.id + (f" (was {q.before_id})" if q.renamed else ""),
+                        "Question": q.id + (f" (from {q.before_id})" if q.renamed else ""),
                         "Text": texts.get(q.id, ""),
                         "Before": value_text(q.before),
                         "After": value_text(q.after),
