@@ -4,7 +4,7 @@ roadmap work done in between moved the scores."""
 import streamlit as st
 
 from groundwork import reports, ui
-from groundwork.ui import history
+from groundwork.ui import history, outcomes
 from groundwork.ui.text import plain
 
 st.title("History")
@@ -21,8 +21,8 @@ with ui.friendly_errors(), ui.store() as s:
         history.trend(s, scope_id, rows, rubric)
         history.rounds_table(rows)
 
-        # OUTCOMES: the system's business outcomes beside the maturity trend go here, as
-        # one call once groundwork.ui.outcomes is in: outcomes.outcome_section(s, scope_id)
+        if s.scope(scope_id).kind == "system":  # outcomes belong to systems
+            outcomes.outcome_section(s, scope_id)
 
         st.markdown("#### Compare two rounds")
         if len(rounds) < 2:

@@ -58,6 +58,9 @@ def test_the_demo_history_shows_trends_a_delta_and_every_closed_loop_group(demo_
     assert len(rounds) == 3 and set(rounds["Verdict"]) <= {"● ready", "○ not ready"}
     loop = at.dataframe[-1].value
     assert {"done and moved", "done, no gain yet", "moved without a plan"} <= set(loop["Group"])
+    # the system's business outcomes beside its maturity trend
+    assert "Business outcomes" in [h.value for h in at.subheader]
+    assert len(at.get("plotly_chart")) >= 2, "the trend and at least one outcome chart"
 
 
 def test_a_scope_with_one_round_says_there_is_nothing_to_compare(demo_db, monkeypatch):
