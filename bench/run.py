@@ -250,7 +250,8 @@ def bare_upsert(conn: sqlite3.Connection, aid: int, pid: int, qid: str, value: o
     with _BARE_LOCK:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(BARE_UPSERT, (aid, pid, qid, str(value), None, "", "", "", "now"))
+            stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # as a save stamps
+            conn.execute(BARE_UPSERT, (aid, pid, qid, str(value), None, "", "", "", stamp))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
