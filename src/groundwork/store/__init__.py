@@ -27,6 +27,7 @@ from groundwork.store.records import (
     ROADMAP_FIELDS,
     ROADMAP_STATUSES,
     SELF,
+    Account,
     AnswerConflict,
     Assessment,
     Scope,
@@ -37,12 +38,14 @@ from groundwork.store.rounds import Rounds
 from groundwork.store.rubrics import Rubrics
 from groundwork.store.schema import migrations
 from groundwork.store.scopes import Scopes
+from groundwork.store.users import Users
 
 __all__ = [
     "DEFAULT_PATH",
     "ROADMAP_FIELDS",
     "ROADMAP_STATUSES",
     "SELF",
+    "Account",
     "AnswerConflict",
     "Assessment",
     "Scope",
@@ -59,7 +62,7 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap):
+class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Users):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:

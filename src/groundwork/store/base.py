@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from groundwork.store.connection import (
     _WRITE_LOCK,
     StorageError,
+    StoreError,
     _enable_wal,
     _keep_open,
     _touch,
@@ -44,6 +45,7 @@ class StoreBase:
                 conn.close()
                 raise
         self.db = Database(conn)
+        self.read_only: str | None = None  # when set, why every write is refused
         _keep_open(self.path)
 
     def close(self) -> None:
@@ -75,7 +77,11 @@ class StoreBase:
     # -- the one write path --------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A write transaction: process-wide lock, BEGIN IMMEDIATE, all or nothing."""
+        """A write transaction: process-wide lock, BEGIN IMMEDIATE, all or nothing.
+
+        Refused with :attr:`read_only` as the reason when it is set (a viewer's pages)."""
+        if self.read_only:
+            raise StoreError(self.read_only)
         with _WRITE_LOCK:
             conn = self.db.conn
             if conn.in_transaction:  # nested: join the outer transaction
