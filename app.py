@@ -1,10 +1,11 @@
-"""Groundwork's entry point: page set-up, navigation, and nothing else."""
+"""Groundwork's entry point: page set-up, who is signed in, navigation, and nothing else."""
 
 from pathlib import Path
 
 import streamlit as st
 
 from groundwork import ui
+from groundwork.ui import auth, signin
 
 st.set_page_config(
     page_title="Groundwork",
@@ -12,15 +13,28 @@ st.set_page_config(
     layout="wide",
 )
 
-pages = [
-    st.Page(ui.PAGES["portfolio"], title="Portfolio", icon=":material/dashboard:", default=True),
-    st.Page(ui.PAGES["assess"], title="Assess", icon=":material/edit_note:"),
-    st.Page(ui.PAGES["results"], title="Results", icon=":material/fact_check:"),
-    st.Page(ui.PAGES["roadmap"], title="Roadmap", icon=":material/timeline:"),
-    st.Page(ui.PAGES["rubric"], title="Rubric", icon=":material/menu_book:"),
+# Each page and the least role that may open it; None: reachable signed out (a page that
+# is not passed to st.navigation cannot be reached at all, not even by its URL).
+PAGES = [
+    ("portfolio", "Portfolio", ":material/dashboard:", "viewer"),
+    ("assess", "Assess", ":material/edit_note:", "viewer"),
+    ("results", "Results", ":material/fact_check:", "viewer"),
+    ("roadmap", "Roadmap", ":material/timeline:", "viewer"),
+    ("rubric", "Rubric", ":material/menu_book:", "viewer"),
+    ("users", "Users", ":material/group:", "admin"),
 ]
+
+user = auth.current_user()
+pages = [
+    st.Page(ui.PAGES[key], title=title, icon=icon, default=key == "portfolio")
+    for key, title, icon, role in PAGES
+    if role is None or (user is not None and user.can(role))
+]
+if user is None:
+    pages.insert(0, st.Page(signin.page, title="Sign in", icon=":material/login:", default=True))
 page = st.navigation(pages)
 with st.sidebar:
     st.caption("Groundwork — from GenAI pilot to production")
-    st.text_input("Your name", key="who", placeholder="shown in the audit log")
+    auth.sidebar(user)
+auth.banner()
 page.run()

@@ -12,7 +12,7 @@ from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, answer_text, carry_answers
 from groundwork.store import Store, StoredAnswer
 from groundwork.ui import answers as sync
-from groundwork.ui import levels
+from groundwork.ui import auth, levels
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
@@ -113,6 +113,9 @@ def start_form(s: Store) -> None:
                 query_params={"round": str(a.id)},
             )
 
+    if not auth.allowed("facilitator"):
+        st.info("Your role can read rounds, not start them: a facilitator starts a round.")
+        return
     default_stage, default_tier = reports.default_stage_and_tier(s, scope_id, rubric)
     with st.form("start-round"):
         st.markdown("**Start a new round**")
@@ -269,12 +272,14 @@ def walkthrough(s: Store, aid: int) -> None:
     records = s.answer_records(aid)
     answers = {qid: r.answer for qid, r in records.items()}
     label = choice_label(rubric)
+    locked = a.final or not auth.allowed("facilitator")  # a viewer reads, as a final round
     st.subheader(plain(s.scope_path(a.scope_id)))
     st.caption(
         f"{plain(a.label)} · target stage **{plain(rubric.stage(a.stage).title)}** · "
         f"risk tier **{plain(rubric.tier(a.tier).title)}** · "
         f"rubric {plain(rubric.id)} {plain(rubric.version)} · "
         f"{'final' if a.final else 'draft: answers are saved as you go'}"
+        + ("" if a.final or not locked else " · read only for your role")
     )
     total = len(rubric.questions)
     done = sum(q.id in answers for q in rubric.questions)
@@ -333,7 +338,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 captions=levels.captions(rubric, q),
                 on_change=save,
                 args=(aid, q.id, "level"),
-                disabled=a.final,
+                disabled=locked,
             )
             levels.assessor_guide(rubric, q, st.session_state[keys["level"]])
             c1, c2 = st.columns([2, 3])
@@ -344,7 +349,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 key=keys["confidence"],
                 on_change=save,
                 args=(aid, q.id, "confidence"),
-                disabled=a.final,
+                disabled=locked,
             )
             c2.text_input(
                 "Evidence (links, documents)",
@@ -353,7 +358,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
                 args=(aid, q.id, "evidence"),
-                disabled=a.final,
+                disabled=locked,
             )
             st.text_area(
                 "Notes",
@@ -362,7 +367,7 @@ def walkthrough(s: Store, aid: int) -> None:
                 help=f"Up to {MAX_TEXT:,} characters.",
                 on_change=save,
                 args=(aid, q.id, "notes"),
-                disabled=a.final,
+                disabled=locked,
                 height=68,
             )
             if st.session_state[keys["level"]] is None and (
@@ -384,7 +389,7 @@ def walkthrough(s: Store, aid: int) -> None:
         icon=":material/fact_check:",
         query_params={"round": str(aid)},
     )
-    if not a.final:
+    if not locked:
         missing = total - done
         with nav3.popover("Finalise this round"):
             if missing:
@@ -401,7 +406,7 @@ with ui.friendly_errors(), ui.store() as store:
     if round_id is not None and store.has_assessment(round_id):
         walkthrough(store, round_id)
         st.divider()
-        if st.button("Start another round"):
+        if auth.allowed("facilitator") and st.button("Start another round"):
             scope_of_round = store.assessment(round_id).scope_id
             st.query_params.clear()
             st.query_params["scope"] = str(scope_of_round)

@@ -5,6 +5,8 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.rubric import Rubric, RubricError, parse_rubric
+from groundwork.store import Store
+from groundwork.ui import auth
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
 
@@ -136,37 +138,44 @@ def browse(rubric: Rubric) -> None:
                 st.dataframe(pd.DataFrame(articles), hide_index=True, width="stretch")
 
 
+def upload_form(s: Store) -> None:
+    """Admins only: a new rubric, checked in full before it can be stored."""
+    st.write(
+        "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
+        "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
+        "repository; `groundwork validate FILE` gives the same checks on the command line."
+    )
+    upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
+    if upload is not None:
+        text = upload.getvalue().decode("utf-8", errors="replace")
+        try:
+            candidate = parse_rubric(text, upload.name)
+        except RubricError as exc:
+            st.error(
+                f"{ui.count(len(exc.problems), 'problem')} in {plain(upload.name)}; "
+                "nothing was stored."
+            )
+            st.code("\n".join(str(p) for p in exc.problems), language=None)
+        else:
+            st.success(
+                f"{plain(upload.name)} is valid: {plain(candidate.title)} "
+                f"{plain(candidate.version)}, "
+                f"{len(candidate.dimensions)} dimensions, "
+                f"{len(candidate.questions)} questions."
+            )
+            if st.button("Use it for new rounds", type="primary") and auth.allowed("admin"):
+                s.save_rubric(candidate)
+                st.toast("Stored: choose it when you start a round.")
+
+
 with ui.friendly_errors(), ui.store() as s:
-    tab_browse, tab_upload = st.tabs(["Browse", "Upload a rubric"])
-    with tab_upload:
-        st.write(
-            "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
-            "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
-            "repository; `groundwork validate FILE` gives the same checks on the command line."
-        )
-        upload = st.file_uploader("Rubric file", type=["yaml", "yml"], key="rubric-upload")
-        if upload is not None:
-            text = upload.getvalue().decode("utf-8", errors="replace")
-            try:
-                candidate = parse_rubric(text, upload.name)
-            except RubricError as exc:
-                st.error(
-                    f"{ui.count(len(exc.problems), 'problem')} in {plain(upload.name)}; "
-                    "nothing was stored."
-                )
-                st.code("\n".join(str(p) for p in exc.problems), language=None)
-            else:
-                st.success(
-                    f"{plain(upload.name)} is valid: {plain(candidate.title)} "
-                    f"{plain(candidate.version)}, "
-                    f"{len(candidate.dimensions)} dimensions, "
-                    f"{len(candidate.questions)} questions."
-                )
-                if st.button("Use it for new rounds", type="primary"):
-                    s.save_rubric(candidate)
-                    st.toast("Stored: choose it when you start a round.")
+    admin = auth.allowed("admin")
+    tabs = st.tabs(["Browse", "Upload a rubric"] if admin else ["Browse"])
+    if admin:
+        with tabs[1]:
+            upload_form(s)
     default = ui.default_rubric()
     stored = rubric_choices(s.rubrics(), default)
-    with tab_browse:
+    with tabs[0]:
         sha = st.selectbox("Rubric", list(stored), format_func=stored.get, key="rubric-pick")
         browse(default if sha == default.sha256 else s.rubric(sha))

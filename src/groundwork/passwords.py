@@ -6,6 +6,9 @@ change, a stored hash still verifies and :func:`needs_rehash` says to store a ne
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -52,3 +55,50 @@ def needs_rehash(stored: str) -> bool:
 @lru_cache(maxsize=1)
 def _dummy() -> str:
     return HASHER.hash("not a password of anyone")
+
+
+class Attempts:
+    """Wrong passwords per name: after ``limit`` of them within ``window`` seconds, that
+    name is refused until the oldest leaves the window. Thread-safe; keeps at most
+    ``names`` names (the least recently failed are forgotten first)."""
+
+    def __init__(
+        self,
+        limit: int = 5,
+        window: float = 300.0,
+        names: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.limit, self.window, self.names, self.clock = limit, window, names, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> list[float]:
+        cutoff = self.clock() - self.window
+        recent = [t for t in self._failures.get(key, []) if t > cutoff]
+        if recent:
+            self._failures[key] = recent
+        else:
+            self._failures.pop(key, None)
+        return recent
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(_key(name))) >= self.limit
+
+    def failed(self, name: str) -> None:
+        key = _key(name)
+        with self._lock:
+            recent = self._recent(key)
+            self._failures.pop(key, None)  # re-insert: the most recent failure last
+            self._failures[key] = [*recent, self.clock()][-self.limit :]
+            while len(self._failures) > self.names:
+                self._failures.pop(next(iter(self._failures)))
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(_key(name), None)
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()[:200]
