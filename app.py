@@ -13,8 +13,9 @@ st.set_page_config(
     layout="wide",
 )
 
-# Each page and the least role that may open it; None: reachable signed out (a page that
-# is not passed to st.navigation cannot be reached at all, not even by its URL).
+# Each page and the least role that may open it; None: reachable signed out. A page the
+# user may not open is not registered: its address runs a stand-in instead (the sign-in
+# page, or a line saying which role it needs), so a bookmark opens once signed in.
 PAGES = [
     ("portfolio", "Portfolio", ":material/dashboard:", "viewer"),
     ("assess", "Assess", ":material/edit_note:", "viewer"),
@@ -25,11 +26,15 @@ PAGES = [
 ]
 
 user = auth.current_user()
-pages = [
-    st.Page(ui.PAGES[key], title=title, icon=icon, default=key == "portfolio")
-    for key, title, icon, role in PAGES
-    if role is None or (user is not None and user.can(role))
-]
+pages = []
+for key, title, icon, role in PAGES:
+    if role is None or (user is not None and user.can(role)):
+        pages.append(st.Page(ui.PAGES[key], title=title, icon=icon, default=key == "portfolio"))
+    else:
+        stand_in = signin.page if user is None else auth.needs(role)
+        pages.append(
+            st.Page(stand_in, title=title, url_path=Path(ui.PAGES[key]).stem, visibility="hidden")
+        )
 if user is None:
     pages.insert(0, st.Page(signin.page, title="Sign in", icon=":material/login:", default=True))
 page = st.navigation(pages)

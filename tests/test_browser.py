@@ -43,8 +43,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
     yield from serve(tmp_path_factory.mktemp("server") / "groundwork.db")
 
 
-def serve(db: Path) -> Iterator[Server]:
-    """Run the app on ``db`` (which may be seeded first) until the generator is closed."""
+def serve(db: Path, demo: bool = True) -> Iterator[Server]:
+    """Run the app on ``db`` (which may be seeded first) until the generator is closed; in
+    demo mode unless ``demo`` is False (then people sign in)."""
     port = _free_port()
     log = open(db.parent / "server.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -64,7 +65,7 @@ def serve(db: Path) -> Iterator[Server]:
             "false",
         ],
         cwd=ROOT,
-        env={**os.environ, "GROUNDWORK_DB": str(db)},
+        env={**os.environ, "GROUNDWORK_DB": str(db), "GROUNDWORK_DEMO": "1" if demo else ""},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -17,6 +17,8 @@ Roles: viewer < facilitator < admin (:data:`groundwork.users.ROLES`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -112,6 +114,16 @@ def require(role: str) -> User:
         st.error(f"This page needs the {role} role.")
         st.stop()
     return user
+
+
+def needs(role: str) -> Callable[[], None]:
+    """A stand-in for a page the signed-in user's role does not open."""
+
+    def refused() -> None:
+        st.title("Not for your role")
+        st.info(f"This page needs the {role} role. An admin can change your role.")
+
+    return refused
 
 
 def sign_in(account_id: int) -> None:

@@ -70,7 +70,13 @@ def _local_form() -> None:
 
 
 def page() -> None:
-    """The page everyone signed out lands on."""
+    """The page everyone signed out lands on (any page's address shows it, so a bookmark
+    opens its page once signed in)."""
+    with st.columns([3, 2])[0]:
+        _body()
+
+
+def _body() -> None:
     st.title("Sign in")
     st.caption("Groundwork — from GenAI pilot to production")
     with connect() as s:
