@@ -677,7 +677,10 @@ def build_parser() -> argparse.ArgumentParser:
         "stored only as argon2id hashes. " + db_note,
     )
     actions = user.add_subparsers(dest="action", required=True)
-    who = {"default": os.environ.get("USER", ""), "help": "recorded in the audit log"}
+    who = {
+        "default": os.environ.get("USER") or os.environ.get("LOGNAME") or "command line",
+        "help": "recorded in the audit log (default: $USER)",
+    }
     p = actions.add_parser("add", help="a new account")
     p.add_argument("name", help="the name people sign in with, shown in the audit log")
     p.add_argument("--role", required=True, choices=ROLES)
