@@ -8,7 +8,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser import goto, screenshot, serve, wait_for_app
+from test_browser import goto, screenshot, serve, sign_in, wait_for_app
 
 from groundwork import demo
 from groundwork.store import open_store
@@ -24,13 +24,6 @@ def server(tmp_path_factory):
         s.add_user("Ada Admin", "admin", password=PASSWORD)
         s.add_user("Vic Viewer", "viewer", password=PASSWORD)
     yield from serve(db, demo=False)
-
-
-def sign_in(page, name: str, password: str) -> None:
-    page.get_by_role("textbox", name="Name").fill(name)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
 
 
 def test_signing_in_with_a_local_account(server, page):
