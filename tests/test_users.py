@@ -186,3 +186,52 @@ def test_roles_are_ordered_viewer_facilitator_admin():
     viewer, admin = User("V", "viewer"), User("A", "admin")
     assert viewer.can("viewer") and not viewer.can("facilitator")
     assert admin.can("facilitator") and admin.can("admin")
+
+
+class CountingHasher(PasswordHasher):
+    """Counts the hash checks made, to see that every refusal costs one."""
+
+    checks = 0
+
+    def verify(self, hash, password):  # noqa: A002 - argon2-cffi's own parameter name
+        CountingHasher.checks += 1
+        return super().verify(hash, password)
+
+
+def test_an_unknown_disabled_or_password_less_name_costs_one_hash_check(store, monkeypatch):
+    monkeypatch.setattr(
+        passwords, "HASHER", CountingHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+    store.add_user("Ada", "admin", password=PASSWORD)
+    store.add_user("Bob", "facilitator", password=PASSWORD)
+    store.add_user("Cy", "viewer")
+    store.update_user("Bob", disabled=True)
+    for name in ("Ada", "Nobody", "Bob", "Cy"):
+        CountingHasher.checks = 0
+        assert store.authenticate(name, "a wrong password") is None
+        assert CountingHasher.checks == 1, name
+
+
+def test_wrong_passwords_hold_a_name_back_for_the_window_only():
+    now = [0.0]
+    attempts = passwords.Attempts(limit=3, window=60, names=2, clock=lambda: now[0])
+    for _ in range(3):
+        assert not attempts.blocked("Ada")
+        attempts.failed(" ada ")
+    assert attempts.blocked("ADA"), "names are compared as they sign in: case and spaces"
+    assert not attempts.blocked("Bob"), "only that name"
+    now[0] = 61
+    assert not attempts.blocked("Ada"), "the window passed"
+    attempts.failed("Ada")
+    attempts.succeeded("Ada")
+    assert attempts._failures == {}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=300), max_size=60))
+def test_the_wrong_password_record_stays_bounded_whatever_names_are_tried(names):
+    attempts = passwords.Attempts(limit=2, window=1e9, names=10, clock=lambda: 1.0)
+    for name in names:
+        attempts.failed(name)
+    assert len(attempts._failures) <= 10
+    assert all(len(k) <= 200 and len(v) <= 2 for k, v in attempts._failures.items())

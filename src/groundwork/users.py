@@ -12,7 +12,7 @@ ROLES = ("viewer", "facilitator", "admin")  # each role may do all the ones befo
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in person (or the demo's stand-in when no sign-in is configured)."""
+    """A signed-in person (or the demo's stand-in in demo mode)."""
 
     name: str
     role: str
