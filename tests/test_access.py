@@ -117,7 +117,7 @@ def test_signed_out_there_is_only_the_sign_in_page_and_no_data(db, query):
     at = app(**query)
     assert [t.value for t in at.title] == ["Sign in"]
     assert ORG not in shown(at), "no page's data is shown"
-    for page in [*PAGES, "pages/users.py"]:
+    for page in PAGES:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
 
@@ -168,7 +168,7 @@ def test_what_a_facilitator_changes_is_audited_under_their_name(db):
         assert s.audit_log("assessment", aid)[-1]["who"] == "Fran Facilitator"
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "pages/users.py"])
 def test_a_viewer_sees_the_data_with_no_enabled_edit_control(db, page):
     with open_store(db) as s:
         draft = next(a.id for a in s.assessments() if not a.final)

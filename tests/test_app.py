@@ -20,6 +20,7 @@ PAGES = [
     "pages/results.py",
     "pages/roadmap.py",
     "pages/rubric.py",
+    "pages/users.py",
 ]
 CRASH = "Something went wrong"
 
