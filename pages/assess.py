@@ -18,6 +18,7 @@ from groundwork.ui.text import plain, rubric_text
 
 CHOICE_LABELS = {NA: "N/A", UNKNOWN: "Don't know"}
 CONFIDENCE = {1: "1 guess", 2: "2", 3: "3", 4: "4", 5: "5 certain"}
+DRAFT = "draft: answers are saved as you go"
 
 
 def choice_label(rubric: Rubric) -> Callable[[object], str]:
@@ -278,8 +279,7 @@ def walkthrough(s: Store, aid: int) -> None:
         f"{plain(a.label)} · target stage **{plain(rubric.stage(a.stage).title)}** · "
         f"risk tier **{plain(rubric.tier(a.tier).title)}** · "
         f"rubric {plain(rubric.id)} {plain(rubric.version)} · "
-        f"{'final' if a.final else 'draft: answers are saved as you go'}"
-        + ("" if a.final or not locked else " · read only for your role")
+        + ("final" if a.final else "draft · read only for your role" if locked else DRAFT)
     )
     total = len(rubric.questions)
     done = sum(q.id in answers for q in rubric.questions)
@@ -313,8 +313,12 @@ def walkthrough(s: Store, aid: int) -> None:
     st.markdown(f"### {plain(dim.title)}")
     st.caption(
         (rubric_text(dim.description) + " " if dim.description else "")
-        + "Each answer is saved as you choose it; evidence and notes when you press Enter "
-        "or leave the field."
+        + (
+            ""
+            if locked
+            else "Each answer is saved as you choose it; evidence and notes when you press "
+            "Enter or leave the field."
+        )
     )
 
     flash = st.session_state.pop("saved-flash", None)

@@ -75,3 +75,18 @@ def test_a_viewer_reads_without_edit_controls_or_admin_pages(server, page):
     expect(page.get_by_role("heading", name="Roadmap")).to_be_visible()
     expect(page.get_by_role("button", name="Save item")).to_be_disabled()
     screenshot(page, "signin-viewer-roadmap")
+
+
+def test_a_viewer_reads_a_draft_round_with_every_answer_locked(server, page):
+    with open_store(server.db) as s:
+        scope = next(a.scope_id for a in s.assessments() if not a.final)
+    goto(page, server, f"/assess?scope={scope}")
+    sign_in(page, "Vic Viewer", PASSWORD)
+    expect(page.get_by_text("a facilitator starts a round")).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Resume")).first.click()
+    wait_for_app(page)
+    expect(page.get_by_text("read only for your role")).to_be_visible()
+    first = page.get_by_role("radiogroup").nth(1).get_by_role("radio").first
+    expect(first).to_be_disabled()
+    expect(page.get_by_role("button", name="Finalise this round")).to_have_count(0)
+    screenshot(page, "signin-viewer-assess")
