@@ -113,6 +113,24 @@ def test_remove_asks_first_and_keeps_the_last_admin(run_cli, monkeypatch, databa
         assert [a.name for a in s.accounts()] == ["Ada"]
 
 
+def test_set_changes_a_role_disables_and_enables(run_cli, database):
+    run_cli("user", "add", "Ada", "--role", "admin", "--no-password")
+    run_cli("user", "add", "Bob", "--role", "viewer", "--no-password")
+    code, out, _ = run_cli("user", "set", "bob", "--role", "admin", "--email", "bob@example.org")
+    assert code == 0 and "Bob: admin, bob@example.org, may sign in." in out
+    code, out, _ = run_cli("user", "set", "Ada", "--disable")
+    assert code == 0 and "Ada: admin, no email, disabled." in out
+    code, _, err = run_cli("user", "set", "Bob", "--role", "viewer")
+    assert code == 1 and "last admin" in err
+    code, out, _ = run_cli("user", "set", "Ada", "--enable")
+    assert "may sign in" in out
+    with open_store(database) as s:
+        assert [(a.name, a.role, a.disabled) for a in s.accounts()] == [
+            ("Ada", "admin", False),
+            ("Bob", "admin", False),
+        ]
+
+
 @pytest.fixture
 def launched(monkeypatch):
     from groundwork import launch

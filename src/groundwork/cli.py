@@ -518,6 +518,14 @@ def cmd_user(args: argparse.Namespace) -> int:
                 print(f"Added {store.account(args.name).name} ({args.role}).")
                 return 0
             account = store.account(args.name)
+            if args.action == "set":
+                store.update_user(
+                    account.name, args.who, role=args.role, email=args.email, disabled=args.disabled
+                )
+                changed = store.account(account.name)
+                state = "disabled" if changed.disabled else "may sign in"
+                print(f"{changed.name}: {changed.role}, {changed.email or 'no email'}, {state}.")
+                return 0
             if args.action == "passwd":
                 store.set_password(account.name, _new_password(args), who=args.who)
                 print(f"Changed the password of {account.name}.")
@@ -671,7 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = sub.add_parser(
         "user",
-        help="add, list and remove accounts; set passwords",
+        help="add, change, list and remove accounts; set passwords",
         description="Accounts that sign in to the web app. Passwords are asked at the "
         "terminal (or read from one line of standard input with --password-stdin) and "
         "stored only as argon2id hashes. " + db_note,
@@ -695,6 +703,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = actions.add_parser("passwd", help="set a new password")
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument("--who", **who)
+    p.set_defaults(func=cmd_user)
+    p = actions.add_parser("set", help="change an account's role or email, or disable it")
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--email", help="'' removes it")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--disable", dest="disabled", action="store_true", default=None)
+    state.add_argument("--enable", dest="disabled", action="store_false")
     p.add_argument("--who", **who)
     p.set_defaults(func=cmd_user)
     p = actions.add_parser("remove", help="remove an account (its audit trail stays)")
