@@ -76,7 +76,7 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
 
 def signed_in_as(name: str, page: str | None = None, **query: str) -> AppTest:
     at = sign_in(app(**query), name)
-    assert f"Signed in as **{name}**" in at.sidebar.caption[-1].value
+    assert f"Signed in as **{plain(name)}**" in at.sidebar.caption[-1].value
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -333,3 +333,14 @@ def test_signed_out_with_single_sign_on_offers_the_provider(db, monkeypatch):
     at = app()
     assert [b.label for b in at.button if not b.form_id] == ["Sign in with google"]
     assert [w.label for w in at.text_input] == ["Name", "Password"], "local accounts too"
+
+
+def test_a_markdown_shaped_account_name_is_shown_as_typed(db):
+    from hostile import hostile
+
+    name = hostile("Mallory")[:80]
+    with open_store(db) as s:
+        s.add_user(name, "viewer", password=PASSWORD)
+    at = signed_in_as(name)
+    assert f"Signed in as **{plain(name)}**" in at.sidebar.caption[-1].value
+    assert "**bold**" not in at.sidebar.caption[-1].value, "escaped, not bold"
