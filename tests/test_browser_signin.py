@@ -90,3 +90,12 @@ def test_a_viewer_reads_a_draft_round_with_every_answer_locked(server, page):
     expect(first).to_be_disabled()
     expect(page.get_by_role("button", name="Finalise this round")).to_have_count(0)
     screenshot(page, "signin-viewer-assess")
+
+
+def test_a_bookmark_beyond_one_s_role_says_which_role_it_needs(server, page):
+    goto(page, server, "/users")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    sign_in(page, "Vic Viewer", PASSWORD)
+    expect(page.get_by_text("This page needs the admin role")).to_be_visible()
+    expect(page.get_by_role("button", name="Add user")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Users")).to_have_count(0)
