@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import streamlit
 from argon2 import PasswordHasher
+from streamlit.runtime.secrets import AttrDict
 from streamlit.testing.v1 import AppTest, app_test
 from test_app import APP, CRASH, PAGES, ExplicitNavigation
 
 from groundwork import demo, passwords
-from groundwork.store import open_store
+from groundwork.store import open_store, release
 from groundwork.ui import auth, signin
 from groundwork.ui.text import plain
 
@@ -42,6 +43,7 @@ def template(tmp_path_factory):
         s.add_user("Ada Admin", "admin", password=PASSWORD, email="ada@example.org")
         s.add_user("Fran Facilitator", "facilitator", password=PASSWORD)
         s.add_user("Vic Viewer", "viewer", password=PASSWORD, email="vic@example.org")
+    release(path)  # the accounts folded into the file itself, so that a copy has them
     return path
 
 
@@ -290,6 +292,11 @@ def test_a_disabled_account_is_signed_out_at_its_next_step(db):
     assert [t.value for t in at.title] == ["Sign in"]
 
 
+def secrets(monkeypatch, sections: dict) -> None:
+    """What .streamlit/secrets.toml would hold, as Streamlit hands it out (AttrDicts)."""
+    monkeypatch.setattr(auth, "_secrets", lambda name: dict(AttrDict(sections.get(name) or {})))
+
+
 class FakeIdentity(dict):
     """What st.user holds after an OpenID Connect sign-in."""
 
@@ -313,7 +320,7 @@ def test_single_sign_on_takes_the_role_of_the_account_with_that_email(
     db, monkeypatch, claims, default_role, expected
 ):
     sections = {"auth": {"client_id": "x"}, "groundwork": {"sso_role": default_role}}
-    monkeypatch.setattr(auth, "_secrets", lambda name: sections.get(name) or {})
+    secrets(monkeypatch, sections)
     monkeypatch.setattr(streamlit, "user", FakeIdentity(claims))
     at = app()
     if expected is None:
@@ -328,7 +335,7 @@ def test_single_sign_on_takes_the_role_of_the_account_with_that_email(
 
 def test_signed_out_with_single_sign_on_offers_the_provider(db, monkeypatch):
     sections = {"auth": {"google": {"client_id": "x"}}}
-    monkeypatch.setattr(auth, "_secrets", lambda name: sections.get(name) or {})
+    secrets(monkeypatch, sections)
     monkeypatch.setattr(streamlit, "user", FakeIdentity())
     at = app()
     assert [b.label for b in at.button if not b.form_id] == ["Sign in with google"]

@@ -17,7 +17,7 @@ Roles: viewer < facilitator < admin (:data:`groundwork.users.ROLES`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
@@ -51,7 +51,7 @@ def sso_configured() -> bool:
 
 def sso_providers() -> list[str | None]:
     """The named providers of ``[auth.NAME]`` sections, or [None] for a single one."""
-    named = [k for k, v in _secrets("auth").items() if isinstance(v, dict)]
+    named = [k for k, v in _secrets("auth").items() if isinstance(v, Mapping)]
     return named or [None]
 
 
