@@ -9,9 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit
 from argon2 import PasswordHasher
-from streamlit.runtime.secrets import AttrDict
 from streamlit.testing.v1 import AppTest, app_test
 from test_app import APP, CRASH, PAGES, ExplicitNavigation
 
@@ -55,8 +53,13 @@ def db(template, tmp_path, monkeypatch):
     return path
 
 
-def app(**query: str) -> AppTest:
+def app(secrets: dict | None = None, identity: dict | None = None, **query: str) -> AppTest:
+    """The app, run once; ``secrets`` is what .streamlit/secrets.toml would hold, and
+    ``identity`` what single sign-on put in ``st.user``."""
     at = AppTest.from_file(APP, default_timeout=60)
+    for section, values in (secrets or {}).items():
+        at.secrets[section] = values
+    at.user = {**identity, "is_logged_in": True} if identity else {"is_logged_in": False}
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
@@ -292,19 +295,6 @@ def test_a_disabled_account_is_signed_out_at_its_next_step(db):
     assert [t.value for t in at.title] == ["Sign in"]
 
 
-def secrets(monkeypatch, sections: dict) -> None:
-    """What .streamlit/secrets.toml would hold, as Streamlit hands it out (AttrDicts)."""
-    monkeypatch.setattr(auth, "_secrets", lambda name: dict(AttrDict(sections.get(name) or {})))
-
-
-class FakeIdentity(dict):
-    """What st.user holds after an OpenID Connect sign-in."""
-
-    @property
-    def is_logged_in(self) -> bool:
-        return bool(self)
-
-
 @pytest.mark.parametrize(
     ("claims", "default_role", "expected"),
     [
@@ -317,12 +307,10 @@ class FakeIdentity(dict):
     ids=["account-by-email", "unverified", "unknown", "default-role", "bad-default"],
 )
 def test_single_sign_on_takes_the_role_of_the_account_with_that_email(
-    db, monkeypatch, claims, default_role, expected
+    db, claims, default_role, expected
 ):
     sections = {"auth": {"client_id": "x"}, "groundwork": {"sso_role": default_role}}
-    secrets(monkeypatch, sections)
-    monkeypatch.setattr(streamlit, "user", FakeIdentity(claims))
-    at = app()
+    at = app(sections, claims)
     if expected is None:
         assert [t.value for t in at.title] == ["Sign in"]
         assert any("no account with that" in w.value for w in at.warning)
@@ -333,11 +321,9 @@ def test_single_sign_on_takes_the_role_of_the_account_with_that_email(
         assert f"Signed in as **{plain(expected[0])}** · {expected[1]}" in caption
 
 
-def test_signed_out_with_single_sign_on_offers_the_provider(db, monkeypatch):
-    sections = {"auth": {"google": {"client_id": "x"}}}
-    secrets(monkeypatch, sections)
-    monkeypatch.setattr(streamlit, "user", FakeIdentity())
-    at = app()
+def test_signed_out_with_single_sign_on_offers_the_provider(db):
+    sections = {"auth": {"redirect_uri": "x", "google": {"client_id": "x"}}}
+    at = app(sections)
     assert [b.label for b in at.button if not b.form_id] == ["Sign in with google"]
     assert [w.label for w in at.text_input] == ["Name", "Password"], "local accounts too"
 
@@ -351,3 +337,11 @@ def test_a_markdown_shaped_account_name_is_shown_as_typed(db):
     at = signed_in_as(name)
     assert f"Signed in as **{plain(name)}**" in at.sidebar.caption[-1].value
     assert "**bold**" not in at.sidebar.caption[-1].value, "escaped, not bold"
+
+
+def test_signing_out_of_single_sign_on_ends_the_identity(db):
+    at = app({"auth": {"client_id": "x"}}, {"email": "vic@example.org"})
+    assert "Signed in as **Vic Viewer**" in at.sidebar.caption[-1].value
+    at.sidebar.button(key="sign-out").click().run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert not at.user.get("is_logged_in")
