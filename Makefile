@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 		|| $(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# demo mode: no sign-in, everyone is the demo admin (see README, "Sign-in and roles")
 run: $(STAMP)
-	$(VENV)/bin/groundwork serve --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
+	$(VENV)/bin/groundwork serve --demo --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
 
 test: $(STAMP)
 	$(PY) -m pytest

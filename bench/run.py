@@ -64,6 +64,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+# The pages as `make run` serves them: demo mode, no sign-in.
+os.environ.setdefault("GROUNDWORK_DEMO", "1")
 
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric  # noqa: E402
 from groundwork.scoring import Answer, score, summarise  # noqa: E402
@@ -308,7 +310,6 @@ pages = [
 page = st.navigation(pages)
 with st.sidebar:
     st.caption("Bare app")
-    st.text_input("Your name", key="who", placeholder="shown in the audit log")
 page.run()
 """
 

@@ -5,10 +5,13 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.store import Store
+from groundwork.ui import auth
 from groundwork.ui.answers import round_slot
 from groundwork.ui.question_card import question_card, saved_toast
 from groundwork.ui.start_round import start_form
 from groundwork.ui.text import plain, rubric_text
+
+DRAFT = "draft: answers are saved as you go"
 
 
 def go_to_dimension(aid: int, dim_id: str) -> None:
@@ -25,12 +28,13 @@ def walkthrough(s: Store, aid: int) -> None:
     a = s.assessment(aid)
     rubric = s.rubric(a.rubric_sha256)
     records = s.answer_records(aid)
+    locked = a.final or not auth.allowed("facilitator")  # a viewer reads, as a final round
     st.subheader(plain(s.scope_path(a.scope_id)))
     st.caption(
         f"{plain(a.label)} · target stage **{plain(rubric.stage(a.stage).title)}** · "
         f"risk tier **{plain(rubric.tier(a.tier).title)}** · "
         f"rubric {plain(rubric.id)} {plain(rubric.version)} · "
-        f"{'final' if a.final else 'draft: answers are saved as you go'}"
+        + ("final" if a.final else "draft · read only for your role" if locked else DRAFT)
     )
     total = len(rubric.questions)
     done = sum(q.id in records for q in rubric.questions)
@@ -64,13 +68,17 @@ def walkthrough(s: Store, aid: int) -> None:
     st.markdown(f"### {plain(dim.title)}")
     st.caption(
         (rubric_text(dim.description) + " " if dim.description else "")
-        + "Each answer is saved as you choose it; evidence and notes when you press Enter "
-        "or leave the field."
+        + (
+            ""
+            if locked
+            else "Each answer is saved as you choose it; evidence and notes when you press "
+            "Enter or leave the field."
+        )
     )
     saved_toast()
     slot = round_slot(aid)
     for q in dim.questions:
-        question_card(slot, rubric, q, records.get(q.id), who=ui.who(), disabled=a.final)
+        question_card(slot, rubric, q, records.get(q.id), who=ui.who(), disabled=locked)
 
     nav1, nav2, nav3 = st.columns(3)
     i = ids.index(chosen)
@@ -86,7 +94,7 @@ def walkthrough(s: Store, aid: int) -> None:
         icon=":material/fact_check:",
         query_params={"round": str(aid)},
     )
-    if not a.final:
+    if not locked:
         missing = total - done
         with nav3.popover("Finalise this round"):
             if missing:
@@ -103,7 +111,7 @@ with ui.friendly_errors(), ui.store() as store:
     if round_id is not None and store.has_assessment(round_id):
         walkthrough(store, round_id)
         st.divider()
-        if st.button("Start another round"):
+        if auth.allowed("facilitator") and st.button("Start another round"):
             scope_of_round = store.assessment(round_id).scope_id
             st.query_params.clear()
             st.query_params["scope"] = str(scope_of_round)

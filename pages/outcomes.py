@@ -3,7 +3,7 @@
 import streamlit as st
 
 from groundwork import ui
-from groundwork.ui import outcomes
+from groundwork.ui import auth, outcomes
 
 st.title("Outcomes")
 st.caption(
@@ -32,5 +32,6 @@ with ui.friendly_errors(), ui.store() as s:
             outcomes.outcome_charts(o, key=f"outcome-{o.id}")
         if not s.outcomes(chosen):
             st.caption("No outcome measure recorded for this system yet.")
-        st.divider()
-        outcomes.outcome_editor(s, chosen, ui.who())
+        if auth.allowed("facilitator"):  # a viewer reads the measures, not edits them
+            st.divider()
+            outcomes.outcome_editor(s, chosen, ui.who())

@@ -5,8 +5,36 @@ import streamlit as st
 
 from groundwork import demo, reports, ui
 from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
-from groundwork.ui import portfolio
+from groundwork.store import Store
+from groundwork.ui import auth, portfolio
 from groundwork.ui.text import plain
+
+
+def branding(s: Store, orgs: list[dict], org_names: dict) -> None:
+    """Admins only: the accent colour and logo of an organisation's exported workbooks."""
+    with st.expander("Branding of exported workbooks"), st.form("branding"):
+        org_id = st.selectbox(
+            "Organisation", list(org_names), format_func=org_names.get, key="brand-org"
+        )
+        current = next(o for o in orgs if o["id"] == org_id)
+        accent = st.color_picker("Accent colour", current.get("accent") or "#1D4ED8")
+        logo = st.file_uploader(
+            f"Logo (PNG or JPEG, up to {MAX_LOGO_BYTES // 1_000_000} MB and "
+            f"{MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels)",
+            type=["png", "jpg"],
+        )
+        if current.get("logo"):
+            st.caption("A logo is set; uploading another replaces it.")
+        if st.form_submit_button("Save branding") and auth.allowed("admin"):
+            with ui.friendly_errors():
+                s.set_branding(
+                    org_id,
+                    accent=accent,
+                    logo=logo.getvalue() if logo else None,
+                    who=ui.who(),
+                )
+                st.toast("Branding saved: the next workbook export uses it.")
+
 
 st.title("Portfolio")
 ui.welcome()
@@ -20,7 +48,10 @@ with ui.friendly_errors(), ui.store() as s:
     orgs = s.organisations()
     rows = reports.portfolio(s)
 
-    if not orgs:
+    can_edit, is_admin = auth.allowed("facilitator"), auth.allowed("admin")
+    if not orgs and not can_edit:
+        st.info("No organisation yet. A facilitator or an admin can create one.")
+    elif not orgs:
         st.info("No organisation yet. Create one below to start, or explore the demo first.")
         if st.button("Load the demo organisation", icon=":material/auto_awesome:"):
             with ui.friendly_errors():
@@ -112,6 +143,8 @@ with ui.friendly_errors(), ui.store() as s:
                     query_params={"scope": str(r["scope_id"])},
                 )
 
+    if not can_edit:
+        st.stop()  # a viewer reads; the forms below change things
     st.divider()
     left, middle, right = st.columns(3)
     with left, st.form("new-org", clear_on_submit=True):
@@ -184,29 +217,8 @@ with ui.friendly_errors(), ui.store() as s:
                     st.toast("Saved")
                     st.rerun()
 
-        with st.expander("Branding of exported workbooks"):
-            with st.form("branding"):
-                org_id = st.selectbox(
-                    "Organisation", list(org_names), format_func=org_names.get, key="brand-org"
-                )
-                current = next(o for o in orgs if o["id"] == org_id)
-                accent = st.color_picker("Accent colour", current.get("accent") or "#1D4ED8")
-                logo = st.file_uploader(
-                    f"Logo (PNG or JPEG, up to {MAX_LOGO_BYTES // 1_000_000} MB and "
-                    f"{MAX_LOGO_SIDE}×{MAX_LOGO_SIDE} pixels)",
-                    type=["png", "jpg"],
-                )
-                if current.get("logo"):
-                    st.caption("A logo is set; uploading another replaces it.")
-                if st.form_submit_button("Save branding"):
-                    with ui.friendly_errors():
-                        s.set_branding(
-                            org_id,
-                            accent=accent,
-                            logo=logo.getvalue() if logo else None,
-                            who=ui.who(),
-                        )
-                        st.toast("Branding saved: the next workbook export uses it.")
+        if is_admin:
+            branding(s, orgs, org_names)
 
         systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
         if systems_all:

@@ -11,6 +11,7 @@ from groundwork.limits import MAX_TEXT
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.safe import csv_document
 from groundwork.store import ROADMAP_STATUSES
+from groundwork.ui import auth
 from groundwork.ui.text import plain
 
 COLUMNS = {
@@ -41,6 +42,7 @@ with ui.friendly_errors(), ui.store() as s:
     aid = ui.round_picker(s)
     if aid is not None:
         a = s.assessment(aid)
+        locked = not auth.allowed("facilitator")  # a viewer reads the plan and downloads it
         c1, c2, c3 = st.columns(3)
         start_key = f"rm-start-{a.scope_id}"
         start = c1.date_input(
@@ -50,6 +52,7 @@ with ui.friendly_errors(), ui.store() as s:
             on_change=keep_start,
             args=(a.scope_id, start_key),
             help="Kept for this system: its roadmap starts here on every visit and export.",
+            disabled=locked,
         )
         wave_days = c2.number_input(
             "Days per wave",
@@ -105,7 +108,7 @@ with ui.friendly_errors(), ui.store() as s:
                 height=ROW_HEIGHT * len(editable) + 40,  # every row, no inner scrolling
                 row_height=ROW_HEIGHT,
                 key=f"rm-table-{aid}",
-                disabled=[c for c in COLUMNS if c not in reports.EDITABLE],
+                disabled=True if locked else [c for c in COLUMNS if c not in reports.EDITABLE],
                 column_config={
                     **{k: st.column_config.Column(v) for k, v in COLUMNS.items()},
                     "id": st.column_config.TextColumn("Item", pinned=True),
@@ -119,8 +122,12 @@ with ui.friendly_errors(), ui.store() as s:
                 },
             )
             edits = reports.roadmap_edits(view.rows, edited.to_dict("records"))
-            if edits and st.button(
-                f"Save {ui.count(len(edits), 'edited item')}", type="primary", key="rm-save"
+            if (
+                edits
+                and not locked
+                and st.button(
+                    f"Save {ui.count(len(edits), 'edited item')}", type="primary", key="rm-save"
+                )
             ):
                 with ui.friendly_errors():
                     s.save_roadmap_items(a.scope_id, edits, who=ui.who())
@@ -136,21 +143,27 @@ with ui.friendly_errors(), ui.store() as s:
             row = by_id[item_id]
             with st.form(f"edit-{item_id}"):
                 f1, f2 = st.columns(2)
-                owner = f1.text_input("Owner", value=row["owner"])
+                owner = f1.text_input("Owner", value=row["owner"], disabled=locked)
                 status = f2.selectbox(
-                    "Status", ROADMAP_STATUSES, index=ROADMAP_STATUSES.index(row["status"])
+                    "Status",
+                    ROADMAP_STATUSES,
+                    index=ROADMAP_STATUSES.index(row["status"]),
+                    disabled=locked,
                 )
                 d1, d2 = st.columns(2)
-                begin = d1.date_input("Start", value=dt.date.fromisoformat(row["start"]))
-                due = d2.date_input("Due", value=dt.date.fromisoformat(row["due"]))
+                begin = d1.date_input(
+                    "Start", value=dt.date.fromisoformat(row["start"]), disabled=locked
+                )
+                due = d2.date_input("Due", value=dt.date.fromisoformat(row["due"]), disabled=locked)
                 notes = st.text_area(
                     "Notes",
                     value=row["notes"],
                     height=68,
                     max_chars=MAX_TEXT,
                     help=f"Up to {MAX_TEXT:,} characters.",
+                    disabled=locked,
                 )
-                if st.form_submit_button("Save item", type="primary"):
+                if st.form_submit_button("Save item", type="primary", disabled=locked):
                     if due < begin:
                         st.error("The due date is before the start date.")
                     else:
@@ -188,7 +201,10 @@ with ui.friendly_errors(), ui.store() as s:
                 "upload it here to see what changed, then apply."
             )
             upload = st.file_uploader(
-                "Edited roadmap workbook (.xlsx)", type=["xlsx"], key=f"rm-upload-{aid}"
+                "Edited roadmap workbook (.xlsx)",
+                type=["xlsx"],
+                key=f"rm-upload-{aid}",
+                disabled=locked,
             )
             if upload is not None:
                 diff = excel.preview_roadmap(s, upload.getvalue(), filename=upload.name)

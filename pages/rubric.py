@@ -6,6 +6,8 @@ import streamlit as st
 from groundwork import ui
 from groundwork.models import ModelError
 from groundwork.rubric import Rubric, RubricError, parse_rubric
+from groundwork.store import Store
+from groundwork.ui import auth
 from groundwork.ui.models import rubric_from_upload
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain, rubric_text
@@ -190,36 +192,43 @@ def offer(s, name: str, text: str, not_carried: list[str], kind: str) -> None:
             file_name=f"{candidate.id}.yaml",
             mime="application/x-yaml",
         )
-    if st.button("Use it for new rounds", type="primary"):
+    if st.button("Use it for new rounds", type="primary") and auth.allowed("admin"):
         s.save_rubric(candidate)
         st.toast("Stored: choose it when you start a round.")
 
 
+def upload_form(s: Store) -> None:
+    """Admins only: a new rubric or a model, checked in full before it can be stored."""
+    st.write(
+        "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
+        "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
+        "repository; `groundwork validate FILE` gives the same checks on the command line."
+    )
+    st.caption(
+        "Or bring a model you already use: a zip of OWASP SAMM's core model folder "
+        "(github.com/owaspsamm/core), or DSOMM's generated/model.yaml. It becomes a "
+        "rubric that scores as the model's own tool does."
+    )
+    upload = st.file_uploader(
+        "Rubric, SAMM zip or DSOMM file", type=["yaml", "yml", "zip"], key="rubric-upload"
+    )
+    if upload is not None:
+        try:
+            text, not_carried, kind = rubric_from_upload(upload.name, upload.getvalue())
+        except ModelError as exc:
+            st.error(f"{plain(upload.name)} cannot be imported: {plain(str(exc))}")
+        else:
+            offer(s, upload.name, text, not_carried, kind)
+
+
 with ui.friendly_errors(), ui.store() as s:
-    tab_browse, tab_upload = st.tabs(["Browse", "Upload a rubric"])
-    with tab_upload:
-        st.write(
-            "Upload a rubric in YAML. It is checked in full; if it is valid you can use it "
-            "for new rounds. The format is described in docs/rubric-format.md in the Groundwork "
-            "repository; `groundwork validate FILE` gives the same checks on the command line."
-        )
-        st.caption(
-            "Or bring a model you already use: a zip of OWASP SAMM's core model folder "
-            "(github.com/owaspsamm/core), or DSOMM's generated/model.yaml. It becomes a "
-            "rubric that scores as the model's own tool does."
-        )
-        upload = st.file_uploader(
-            "Rubric, SAMM zip or DSOMM file", type=["yaml", "yml", "zip"], key="rubric-upload"
-        )
-        if upload is not None:
-            try:
-                text, not_carried, kind = rubric_from_upload(upload.name, upload.getvalue())
-            except ModelError as exc:
-                st.error(f"{plain(upload.name)} cannot be imported: {plain(str(exc))}")
-            else:
-                offer(s, upload.name, text, not_carried, kind)
+    admin = auth.allowed("admin")
+    tabs = st.tabs(["Browse", "Upload a rubric"] if admin else ["Browse"])
+    if admin:
+        with tabs[1]:
+            upload_form(s)
     default = ui.default_rubric()
     stored = rubric_choices(s.rubrics(), default)
-    with tab_browse:
+    with tabs[0]:
         sha = st.selectbox("Rubric", list(stored), format_func=stored.get, key="rubric-pick")
         browse(default if sha == default.sha256 else s.rubric(sha))

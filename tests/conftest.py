@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+# The app's tests run in demo mode (everyone is the demo admin), as `make run` serves it;
+# the sign-in and access tests (test_access.py, test_browser_signin.py) turn it off.
+os.environ["GROUNDWORK_DEMO"] = "1"
+
 ROOT = Path(__file__).resolve().parents[1]
 # the record of accepted rubric texts goes to a scratch folder, never the tester's home
 os.environ["GROUNDWORK_CACHE"] = tempfile.mkdtemp(prefix="groundwork-cache-")

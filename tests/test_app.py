@@ -1,6 +1,7 @@
 """Every page through AppTest: renders on the demo data and on an empty database, and the
 Assess page stores what is answered."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest, app_test
 from groundwork import demo
 from groundwork.scoring import Answer
 from groundwork.store import open_store
+from groundwork.ui.auth import SESSION_KEY
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = [
@@ -21,6 +23,7 @@ PAGES = [
     "pages/outcomes.py",
     "pages/rubric.py",
     "pages/workshop.py",
+    "pages/users.py",
 ]
 CRASH = "Something went wrong"
 
@@ -73,7 +76,7 @@ def test_every_page_renders_on_the_demo_data(page, demo_db, monkeypatch):
     at = open_page(page, demo_db, monkeypatch)
     assert_clean(at)
     assert at.title[0].value == Path(page).stem.capitalize()
-    assert at.sidebar.text_input(key="who"), "the page runs inside app.py's frame"
+    assert "Demo mode" in at.sidebar.caption[-1].value, "the page runs inside app.py's frame"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -237,8 +240,15 @@ def _round(db: Path) -> int:
         return s.create_assessment(system, load_rubric(DEFAULT_RUBRIC), "production", "minimal")
 
 
-def _as(at: AppTest, name: str) -> AppTest:
-    at.sidebar.text_input(key="who").input(name).run()
+def _as(at: AppTest, name: str, monkeypatch) -> AppTest:
+    """This tab signed in as the facilitator ``name`` (a local account; demo mode off)."""
+    with open_store(os.environ["GROUNDWORK_DB"]) as s:
+        known = {a.name: a.id for a in s.accounts()}
+        account = known.get(name) or s.add_user(name, "facilitator")
+    monkeypatch.delenv("GROUNDWORK_DEMO", raising=False)
+    at.session_state[SESSION_KEY] = account
+    at.run()
+    assert f"Signed in as **{name}**" in at.sidebar.caption[-1].value
     return at
 
 
@@ -246,8 +256,10 @@ def test_a_stale_tab_is_told_and_erases_nothing(tmp_path, monkeypatch):
     """Tab B opened the unanswered question before tab A saved a level and evidence."""
     db = tmp_path / "gw.db"
     aid = _round(db)
-    tab_b = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ben")
-    tab_a = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ana")
+    tab_b = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    tab_a = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    _as(tab_b, "ben", monkeypatch)
+    _as(tab_a, "ana", monkeypatch)
     tab_a.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
     tab_a.text_input(key=f"a{aid}-MON-1-evidence").input("Langfuse traces").run()
 
@@ -280,9 +292,11 @@ def test_a_stale_tab_is_told_and_erases_nothing(tmp_path, monkeypatch):
 def test_taking_the_other_answer_drops_only_my_unsaved_change(tmp_path, monkeypatch):
     db = tmp_path / "gw.db"
     aid = _round(db)
-    tab_b = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ben")
+    tab_b = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    tab_a = open_page("pages/assess.py", db, monkeypatch, round=str(aid))
+    _as(tab_b, "ben", monkeypatch)
+    _as(tab_a, "ana", monkeypatch)
     tab_b.text_area(key=f"a{aid}-MON-1-notes").input("ben's note").run()  # no level yet
-    tab_a = _as(open_page("pages/assess.py", db, monkeypatch, round=str(aid)), "ana")
     tab_a.radio(key=f"a{aid}-MON-1-level").set_value(3).run()
 
     tab_b.radio(key=f"a{aid}-MON-1-level").set_value(1).run()
@@ -564,7 +578,8 @@ def test_a_json_assessment_of_the_same_system_imports_without_a_question(tmp_pat
 def test_the_first_screen_says_what_groundwork_is_and_offers_the_ways_in(tmp_path, monkeypatch):
     at = open_page(PAGES[0], tmp_path / "empty.db", monkeypatch)
     assert_clean(at)
-    intro = at.markdown[0].value
+    banner, intro = at.markdown[0].value, at.markdown[1].value
+    assert "Demo mode" in banner, "demo mode says so above every page"
     assert intro.startswith("Groundwork assesses a generative-AI system") and intro.count(". ") == 1
     links = {link.proto.label: link.proto.page for link in at.get("page_link") if link.proto.label}
     assert {"Assess a system", "Look at the portfolio", "Read the rubric"} <= set(links)

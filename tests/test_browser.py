@@ -43,8 +43,32 @@ def server(tmp_path_factory) -> Iterator[Server]:
     yield from serve(tmp_path_factory.mktemp("server") / "groundwork.db")
 
 
-def serve(db: Path) -> Iterator[Server]:
-    """Run the app on ``db`` (which may be seeded first) until the generator is closed."""
+PASSWORD = "a long test passphrase"
+
+
+@pytest.fixture(scope="module")
+def accounts_server(tmp_path_factory) -> Iterator[Server]:
+    """A server with demo mode off and two facilitators, ana and ben (password PASSWORD)."""
+    from groundwork.store import open_store
+
+    db = tmp_path_factory.mktemp("accounts") / "groundwork.db"
+    with open_store(db) as s:
+        for name in ("ana", "ben"):
+            s.add_user(name, "facilitator", password=PASSWORD)
+    yield from serve(db, demo=False)
+
+
+def sign_in(page, name: str, password: str = PASSWORD) -> None:
+    """Fill in and send the sign-in form."""
+    page.get_by_role("textbox", name="Name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)
+
+
+def serve(db: Path, demo: bool = True) -> Iterator[Server]:
+    """Run the app on ``db`` (which may be seeded first) until the generator is closed; in
+    demo mode unless ``demo`` is False (then people sign in)."""
     port = _free_port()
     log = open(db.parent / "server.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -64,7 +88,7 @@ def serve(db: Path) -> Iterator[Server]:
             "false",
         ],
         cwd=ROOT,
-        env={**os.environ, "GROUNDWORK_DB": str(db)},
+        env={**os.environ, "GROUNDWORK_DB": str(db), "GROUNDWORK_DEMO": "1" if demo else ""},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -234,11 +258,12 @@ def test_download_the_workbook_and_upload_a_filled_questionnaire(server, page, t
     screenshot(page, "06-imported-questionnaire")
 
 
-def test_two_devices_answering_one_question_are_both_told(server, browser):
+def test_two_devices_answering_one_question_are_both_told(accounts_server, browser):
     """Ben's tab was open on the unanswered question before Ana saved a level and evidence."""
     from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
     from groundwork.store import open_store
 
+    server = accounts_server
     with open_store(server.db) as s:
         org = s.create_organisation("Two Devices Ltd")
         system = s.create_scope(org, "system", "Shared bot")
@@ -250,9 +275,7 @@ def test_two_devices_answering_one_question_are_both_told(server, browser):
         for person, name in ((ben, "ben"), (ana, "ana")):
             person.set_default_timeout(30_000)
             goto(person, server, f"/assess?round={aid}")
-            person.get_by_label("Your name").fill(name)
-            person.get_by_label("Your name").press("Enter")
-            wait_for_app(person)
+            sign_in(person, name)  # and the round opens: the address is kept
 
         choose(ana, "MON-1", "3 · Defined")
         evidence = ana.get_by_role("textbox", name="Evidence (links, documents)").first

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from groundwork.users import DEMO_ENV, ROLES, demo_mode  # standard library only
 from groundwork.words import count  # standard library only
 
 # Only the standard library at the top: each command imports what it needs, so `score`
@@ -244,7 +245,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-DEFAULT_ADDRESS = "127.0.0.1"  # no sign-in yet: reachable from this machine only
+DEFAULT_ADDRESS = "127.0.0.1"  # this machine only, unless told otherwise
+FIRST_ADMIN = "groundwork user add NAME --role admin"
 
 
 def serve_command(args: argparse.Namespace) -> list[str]:
@@ -286,6 +288,24 @@ def _holds_scopes(path: Path) -> bool:
         return False
 
 
+def _holds_admin(path: Path) -> bool:
+    """Whether the database at ``path`` has an enabled admin, asked as :func:`_holds_scopes`
+    asks (no table yet, or any doubt: False)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            query = "select exists(select 1 from users where role = 'admin' and disabled = 0)"
+            return conn.execute(query).fetchone()[0] == 1
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     path = database_path().resolve()
     if not _holds_scopes(path):
@@ -296,8 +316,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if store.is_empty:
                 demo.seed(store)
                 print(f"First start: loaded the demo organisation into {store.path}")
+    if args.demo:
+        os.environ[DEMO_ENV] = "1"
     command = serve_command(args)
-    print(f"Serving on http://{command[command.index('--server.address') + 1]}:{args.port}")
+    address = command[command.index("--server.address") + 1]
+    if demo_mode():
+        print(
+            "DEMO MODE: there is no sign-in; everyone who can reach this server is the demo "
+            "admin and can change everything."
+        )
+        if address not in ("127.0.0.1", "localhost", "::1"):
+            print(f"WARNING: demo mode listening on {address}: anyone on that network can.")
+    elif not _holds_admin(path):
+        print(
+            f"No admin account yet: create the first one with `{FIRST_ADMIN}` "
+            "(it asks for the password), then sign in."
+        )
+    print(f"Serving on http://{address}:{args.port}")
     sys.stdout.flush()
     # The app reads the database just checked, wherever the command was started from.
     os.environ["GROUNDWORK_DB"] = str(path)
@@ -527,6 +562,76 @@ def _import_json(args: argparse.Namespace, data: bytes) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    """The password from one line of standard input (--password-stdin), else asked twice at
+    the terminal without echo. Never from the command line, where others could read it."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for the password: pipe it in with --password-stdin")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("The same password again: ") != first:
+        raise CommandError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from groundwork.store import StoreError, open_store
+
+    with open_store() as store:
+        try:
+            if args.action == "list":
+                accounts = store.accounts()
+                if not accounts:
+                    print(f"No accounts yet. Create the first admin with `{FIRST_ADMIN}`.")
+                for a in accounts:
+                    how = "password" if a.has_password else "single sign-on only"
+                    state = "  DISABLED" if a.disabled else ""
+                    print(f"{a.name:<30} {a.role:<12} {a.email or '-':<32} {how}{state}")
+                return 0
+            if args.action == "add":
+                password = None if args.no_password else _new_password(args)
+                store.add_user(
+                    args.name, args.role, email=args.email or "", password=password, who=args.who
+                )
+                print(f"Added {store.account(args.name).name} ({args.role}).")
+                return 0
+            account = store.account(args.name)
+            if args.action == "set":
+                store.update_user(
+                    account.name, args.who, role=args.role, email=args.email, disabled=args.disabled
+                )
+                changed = store.account(account.name)
+                state = "disabled" if changed.disabled else "may sign in"
+                print(f"{changed.name}: {changed.role}, {changed.email or 'no email'}, {state}.")
+                return 0
+            if args.action == "passwd":
+                store.set_password(account.name, _new_password(args), who=args.who)
+                print(f"Changed the password of {account.name}.")
+                return 0
+            if not _confirm_remove(args, account.name):
+                return 1
+            store.remove_user(account.name, who=args.who)
+            print(f"Removed {account.name}; the audit log keeps what they did.")
+            return 0
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def _confirm_remove(args: argparse.Namespace, name: str) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"{name} was not removed: re-run with --yes to remove.")
+        return False
+    if input(f"Remove {name}? [y/N] ").strip().lower() not in ("y", "yes"):
+        print("Nothing was removed.")
+        return False
+    return True
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -663,14 +768,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="replace without asking")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the web app (loads the demo on first start)")
+    p = sub.add_parser(
+        "serve",
+        help="run the web app (loads the demo on first start)",
+        description="Run the web app. People sign in with an account (see `groundwork user`) "
+        "or through single sign-on when .streamlit/secrets.toml configures [auth]. " + db_note,
+    )
     p.add_argument("--port", type=int, default=8501)
     p.add_argument(
         "--address",
         help="the address to listen on (default: $GROUNDWORK_ADDRESS or 127.0.0.1, this "
-        "machine only; 0.0.0.0 listens on every network: there is no sign-in yet)",
+        "machine only; 0.0.0.0 listens on every network)",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"demo mode (also ${DEMO_ENV}=1): no sign-in, everyone is the demo admin and "
+        "can change everything; for trying Groundwork on your own machine",
     )
     p.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser(
+        "user",
+        help="add, change, list and remove accounts; set passwords",
+        description="Accounts that sign in to the web app. Passwords are asked at the "
+        "terminal (or read from one line of standard input with --password-stdin) and "
+        "stored only as argon2id hashes. " + db_note,
+    )
+    actions = user.add_subparsers(dest="action", required=True)
+    who = {
+        "default": os.environ.get("USER") or os.environ.get("LOGNAME") or "command line",
+        "help": "recorded in the audit log (default: $USER)",
+    }
+    p = actions.add_parser("add", help="a new account")
+    p.add_argument("name", help="the name people sign in with, shown in the audit log")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--email", help="matches a single sign-on identity to this account")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    how.add_argument(
+        "--no-password", action="store_true", help="signs in through single sign-on only"
+    )
+    p.add_argument("--who", **who)
+    p.set_defaults(func=cmd_user)
+    p = actions.add_parser("passwd", help="set a new password")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.add_argument("--who", **who)
+    p.set_defaults(func=cmd_user)
+    p = actions.add_parser("set", help="change an account's role or email, or disable it")
+    p.add_argument("name")
+    p.add_argument("--role", choices=ROLES)
+    p.add_argument("--email", help="'' removes it")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--disable", dest="disabled", action="store_true", default=None)
+    state.add_argument("--enable", dest="disabled", action="store_false")
+    p.add_argument("--who", **who)
+    p.set_defaults(func=cmd_user)
+    p = actions.add_parser("remove", help="remove an account (its audit trail stays)")
+    p.add_argument("name")
+    p.add_argument("--yes", "-y", action="store_true", help="remove without asking")
+    p.add_argument("--who", **who)
+    p.set_defaults(func=cmd_user)
+    p = actions.add_parser("list", help="every account: name, role, email, how it signs in")
+    p.set_defaults(func=cmd_user)
     return parser
 
 

@@ -29,6 +29,7 @@ from groundwork.store.records import (
     ROADMAP_FIELDS,
     ROADMAP_STATUSES,
     SELF,
+    Account,
     AnswerConflict,
     Assessment,
     Scope,
@@ -39,6 +40,7 @@ from groundwork.store.rounds import Rounds
 from groundwork.store.rubrics import Rubrics
 from groundwork.store.schema import migrations
 from groundwork.store.scopes import Scopes
+from groundwork.store.users import Users
 from groundwork.store.workshops import Consensus, Member, Seat, Workshop, Workshops
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "ROADMAP_FIELDS",
     "ROADMAP_STATUSES",
     "SELF",
+    "Account",
     "AnswerConflict",
     "Assessment",
     "Consensus",
@@ -66,7 +69,9 @@ __all__ = [
 ]
 
 
-class Store(AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio, Workshops):
+class Store(
+    AuditLog, Scopes, Rubrics, Rounds, Answers, Roadmap, Outcomes, Portfolio, Workshops, Users
+):
     """A connection to the Groundwork database. Open one per unit of work; close it."""
 
     def __enter__(self) -> Store:

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from groundwork.store.connection import (
     _WRITE_LOCK,
     StorageError,
+    StoreError,
     _enable_wal,
     _keep_open,
     _touch,
@@ -47,6 +48,7 @@ class StoreBase:
                 conn.close()
                 raise
         self.db = Database(conn)
+        self.read_only: str | None = None  # when set, why every write is refused
         _keep_open(self.path)
 
     def close(self) -> None:
@@ -78,7 +80,11 @@ class StoreBase:
     # -- the one write path --------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Database]:
-        """A write transaction: process-wide lock, BEGIN IMMEDIATE, all or nothing."""
+        """A write transaction: process-wide lock, BEGIN IMMEDIATE, all or nothing.
+
+        Refused with :attr:`read_only` as the reason when it is set (a viewer's pages)."""
+        if self.read_only:
+            raise StoreError(self.read_only)
         with _WRITE_LOCK:
             conn = self.db.conn
             if conn.in_transaction:  # nested: join the outer transaction
@@ -102,6 +108,8 @@ class StoreBase:
         writes whose checks and audit rows live in the schema need no BEGIN and COMMIT
         of their own. Inside an open write() it joins that transaction.
         """
+        if self.read_only:
+            raise StoreError(self.read_only)
         with _WRITE_LOCK, storage_errors(self.path):
             cursor = self.db.conn.execute(sql, args)
             rows = cursor.fetchall()  # to the end: the statement, and its write, is done

@@ -10,10 +10,29 @@ from groundwork.limits import text_problem
 from groundwork.rubric import Rubric
 from groundwork.scoring import NA, UNKNOWN, Answer, check_stage_and_tier
 from groundwork.store.connection import StoreError
+from groundwork.users import User
 
 ROADMAP_STATUSES = ("not started", "in progress", "blocked", "done", "dropped")
 ROADMAP_FIELDS = ("owner", "start", "due", "status", "notes")
 SELF = "Self-assessment"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user account as an admin sees it (the password hash never leaves the store)."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+    disabled: bool
+    has_password: bool  # False: signs in only through single sign-on
+    created_at: str
+    updated_at: str
+
+    @property
+    def user(self) -> User:
+        return User(self.name, self.role, self.id, self.email)
 
 
 @dataclass(frozen=True)

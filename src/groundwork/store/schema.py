@@ -183,6 +183,31 @@ def m005_round_summaries(db: Database) -> None:
 
 
 @migrations()
+def m006_users(db: Database) -> None:
+    """People who sign in: a unique login (the name, case-folded), an optional unique email
+    (how single sign-on finds them), a role, and an argon2id hash (none: sign-on only)."""
+    db["users"].create(
+        {
+            "id": int,
+            "name": str,
+            "login": str,
+            "email": str,
+            "role": str,
+            "password_hash": str,
+            "disabled": int,
+            "created_by": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"name", "login", "email", "role", "disabled", "created_at", "updated_at"},
+        defaults={"email": "", "disabled": 0},
+    )
+    db["users"].create_index(["login"], unique=True)
+    db.execute("create unique index users_email on users (email) where email != ''")
+
+
+@migrations()
 def m007_workshops(db: Database) -> None:
     """Workshops on a round: a join code, participants who hold a token (stored hashed),
     the dimensions revealed (and their timers) and the consensus per question.

@@ -13,7 +13,9 @@ from groundwork import excel, words
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric
 from groundwork.rubric_cache import load_rubric_file
 from groundwork.scoring import Answer, Scorecard, answer_text
-from groundwork.store import Store, StoreError, database_path
+from groundwork.store import Store, StoreError
+from groundwork.ui import auth
+from groundwork.ui.db import connect
 from groundwork.ui.text import plain
 
 log = logging.getLogger("groundwork")
@@ -28,23 +30,17 @@ PAGES = {
     "rubric": "pages/rubric.py",
     "workshop": "pages/workshop.py",
     "join": "pages/join.py",
+    "users": "pages/users.py",
 }
 VERDICT_ICON = {"ready": "●", "not ready": "○"}
 
 
-@st.cache_resource(show_spinner=False)
-def _migrated(path: str) -> bool:
-    """Apply migrations once per process and database."""
-    with Store(path) as store:
-        store.migrate()
-    return True
-
-
 def store() -> Store:
-    """A fresh connection for this script run (never kept in session state)."""
-    path = str(database_path())
-    _migrated(path)
-    return Store(path)
+    """A fresh connection for this script run (never kept in session state). A viewer's
+    refuses every write, whatever control or callback asks for one."""
+    s = connect()
+    s.read_only = auth.read_only_reason()
+    return s
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,7 +50,10 @@ def default_rubric() -> Rubric:
 
 
 def who() -> str:
-    return st.session_state.get("who") or "anonymous"
+    """The name the audit log records: the signed-in user's (the demo's stand-in in demo
+    mode)."""
+    user = auth.current_user()
+    return user.name if user else "anonymous"
 
 
 def query_int(name: str) -> int | None:

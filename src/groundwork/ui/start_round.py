@@ -7,6 +7,7 @@ import streamlit as st
 
 from groundwork import reports, ui
 from groundwork.store import Store
+from groundwork.ui import auth
 from groundwork.ui.import_panel import offline, open_round
 from groundwork.ui.rubrics import choices as rubric_choices
 from groundwork.ui.text import plain
@@ -45,6 +46,9 @@ def start_form(s: Store) -> None:
                 query_params={"round": str(a.id)},
             )
 
+    if not auth.allowed("facilitator"):
+        st.info("Your role can read rounds, not start them: a facilitator starts a round.")
+        return
     default_stage, default_tier = reports.default_stage_and_tier(s, scope_id, rubric)
     with st.form("start-round"):
         st.markdown("**Start a new round**")
