@@ -729,3 +729,15 @@ def test_the_outcome_section_for_history_charts_a_systems_outcomes_with_a_link(d
     assert len(at.get("plotly_chart")) == 3  # two headlines, one counter-measure
     links = [c.value for c in at.caption if c.value.startswith("link to")]
     assert links == [f"link to pages/outcomes.py?scope={search}: Record or edit outcomes"]
+
+
+@pytest.mark.parametrize("systems", [0, 1])
+def test_the_portfolio_of_a_new_organisation_renders_with_its_forms(tmp_path, monkeypatch, systems):
+    db = tmp_path / "new.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        for n in range(systems):
+            s.create_scope(org, "system", f"Bot {n}", stage="pilot", tier="high")
+    at = open_page(PAGES[0], db, monkeypatch)
+    assert_clean(at)
+    assert at.text_input(key="new-scope-name"), "the form to add a system is there"

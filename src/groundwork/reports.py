@@ -355,10 +355,18 @@ def portfolio_data(
     verdicts = verdicts.sort_values("date", kind="stable")  # the trend takes each quarter's last
     if stored:
         systems, scores, verdicts = _patch(systems, scores, verdicts, stored, fresh)
+    # the same column types with no rows as with many: an empty portfolio rolls up too
+    systems = systems.astype(
+        {"scope_id": "int64", "organisation_id": "int64", "drafts": "int64",
+         "blockers": "Int64", "readiness": "float64", "score": "float64"}
+    )  # fmt: skip
+    scores = scores.astype({"scope_id": "int64", "score": "float64"})
+    verdicts = verdicts.astype({"scope_id": "int64"})
     first = stages[0] if stages else ""
     since = pd.to_datetime(systems["stage_since"].str[:10], errors="coerce", format="%Y-%m-%d")
     systems["days_in_stage"] = (pd.Timestamp(today) - since).dt.days.astype("Int64")
-    systems["stuck"] = (systems["stage"] == first) & (systems["days_in_stage"] > days)
+    over = (systems["days_in_stage"] > days).fillna(False).astype(bool)
+    systems["stuck"] = (systems["stage"] == first) & over
     systems["verdict"] = systems["verdict"].fillna(NOT_ASSESSED)
     systems["unit"] = systems["unit"].fillna("")
     return PortfolioData(systems, scores, verdicts, first, days)

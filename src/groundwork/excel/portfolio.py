@@ -25,7 +25,7 @@ STUCK_FILL = PatternFill("solid", fgColor="FDE2E1")
 
 
 def _num(value: object, digits: int = 2) -> float | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
         return None
     return round(float(value), digits)  # type: ignore[arg-type]
 
@@ -129,9 +129,9 @@ def _stages(sheet, systems: pd.DataFrame, rubric: Rubric, days: int) -> None:
     rows = [
         [
             r.name, r.unit, r.stage, r.tier, _day(r.stage_since),
-            None if r.days_in_stage is pd.NA else int(r.days_in_stage),
+            None if pd.isna(r.days_in_stage) else int(r.days_in_stage),
             "stuck in pilot" if r.stuck else "", r.verdict, _num(r.readiness, 4),
-            None if r.blockers != r.blockers or r.blockers is None else int(r.blockers),
+            None if pd.isna(r.blockers) else int(r.blockers),
             _day(r.date), int(r.drafts),
         ]
         for r in ranked.itertuples(index=False)

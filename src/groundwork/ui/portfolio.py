@@ -114,8 +114,12 @@ def heatmap_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rub
     )
     unassessed = systems[systems["verdict"] == reports.NOT_ASSESSED]
     if len(unassessed):
-        names = ", ".join(unassessed["name"])
+        names = ", ".join(unassessed["name"][:NAMED])
         st.caption(f"No final round yet (blank row): {plain(names)}.")
+    drafting = systems[(systems["drafts"] > 0) & (systems["verdict"] != reports.NOT_ASSESSED)]
+    if len(drafting):
+        names = ", ".join(drafting["name"][:NAMED])
+        st.caption(f"A draft is open, not counted until it is final: {plain(names)}.")
 
 
 def _stage_table(rows: pd.DataFrame) -> pd.DataFrame:
