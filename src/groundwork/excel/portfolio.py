@@ -100,7 +100,7 @@ def _heatmap(sheet, data, systems, dims, titles, rubric: Rubric) -> None:
     ]
     first = len(headers) - len(dims) + 1
     formats = {c: "0.0" for c in range(first, len(headers) + 1)}
-    top, last = sheet.table(1, headers, rows, wrap={1}, formats=formats)
+    top, last = sheet.table(1, headers, rows, formats=formats, fit=False)
     if rows:
         area = f"{get_column_letter(first)}{top}:{get_column_letter(len(headers))}{last}"
         sheet.ws.conditional_formatting.add(
@@ -137,7 +137,7 @@ def _stages(sheet, systems: pd.DataFrame, rubric: Rubric, days: int) -> None:
         for r in ranked.itertuples(index=False)
     ]  # fmt: skip
     top, last = sheet.table(
-        1, headers, rows, wrap={1}, formats={5: DATE_FMT, 9: "0%", 11: DATE_FMT}
+        1, headers, rows, formats={5: DATE_FMT, 9: "0%", 11: DATE_FMT}, fit=False
     )
     if rows:
         sheet.ws.conditional_formatting.add(
@@ -155,7 +155,7 @@ def _units(sheet, rollup: pd.DataFrame, titles: dict[str, str]) -> None:
             ["unit", "dimension", "mean", "low", "high", "sd", "systems"]
         ].itertuples(index=False)
     ]
-    sheet.table(1, headers, rows, formats={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.00"})
+    sheet.table(1, headers, rows, formats={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.00"}, fit=False)
 
 
 OUTCOME_HEADERS: list[tuple[str, float]] = [
