@@ -100,6 +100,9 @@ def heatmap_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rub
     if frame.empty:
         st.caption("No system matches the filters.")
         return
+    if frame.isna().all(axis=None):
+        st.info("No system has a final round yet: the heatmap fills in as rounds are finalised.")
+        return
     if len(frame) > HEATMAP_ROWS:
         weakest = frame.mean(axis=1).sort_values(na_position="last").index[:HEATMAP_ROWS]
         st.caption(
