@@ -717,3 +717,44 @@ def test_a_large_portfolio_heatmap_shows_the_weakest_systems_and_names_a_few_stu
     assert_clean(at)
     assert any("The 60 weakest of 65" in c.value for c in at.caption)
     assert any("and 53 more, listed under Stages" in w.value for w in at.warning)
+
+
+def _history_part(db: str, scope_id: int) -> None:
+    """What the History page calls beside its maturity trend (a page link needs the app's
+    navigation, which a bare function has not: it is shown as a caption instead)."""
+    from unittest import mock
+
+    import streamlit as st
+
+    from groundwork.store import Store
+    from groundwork.ui.outcomes import outcome_section
+
+    def link(page, *, label, query_params, **_):
+        st.caption(f"link to {page}?scope={query_params['scope']}: {label}")
+
+    with Store(db) as s, mock.patch("streamlit.page_link", link):
+        outcome_section(s, scope_id)
+
+
+def test_the_outcome_section_for_history_charts_a_systems_outcomes_with_a_link(demo_db):
+    with open_store(demo_db) as s:
+        search = next(x.id for x in s.scopes(kind="system") if x.name.startswith("Adjuster"))
+    at = AppTest.from_function(_history_part, args=(str(demo_db), search), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == "Business outcomes"
+    assert len(at.get("plotly_chart")) == 3  # two headlines, one counter-measure
+    links = [c.value for c in at.caption if c.value.startswith("link to")]
+    assert links == [f"link to pages/outcomes.py?scope={search}: Record or edit outcomes"]
+
+
+@pytest.mark.parametrize("systems", [0, 1])
+def test_the_portfolio_of_a_new_organisation_renders_with_its_forms(tmp_path, monkeypatch, systems):
+    db = tmp_path / "new.db"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        for n in range(systems):
+            s.create_scope(org, "system", f"Bot {n}", stage="pilot", tier="high")
+    at = open_page(PAGES[0], db, monkeypatch)
+    assert_clean(at)
+    assert at.text_input(key="new-scope-name"), "the form to add a system is there"

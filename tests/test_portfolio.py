@@ -206,3 +206,19 @@ def test_the_round_workbook_has_the_systems_outcomes(demo_store):
     rows = list(wb["Outcomes"].iter_rows(min_row=2, values_only=True))
     assert [r[2] for r in rows] == ["headline", "counter"]
     assert "got worse" in rows[0][11]
+
+
+@pytest.mark.parametrize("systems", [0, 1])
+def test_an_organisation_without_assessed_systems_rolls_up_to_nothing(tmp_path, systems):
+    with open_store(tmp_path / "e.db") as s:
+        org = s.create_organisation("Acme")
+        for n in range(systems):
+            s.create_scope(org, "system", f"Bot {n}", stage="pilot", tier="high")
+        data = reports.portfolio_data(s, RUBRIC.stage_ids, today=TODAY)
+        assert len(reports.heatmap(data, data.systems, DIMS)) == systems
+        assert reports.unit_rollup(data, data.systems, DIMS).empty
+        assert reports.unit_heatmap(reports.unit_rollup(data, data.systems, DIMS), DIMS).empty
+        assert reports.trend(data, data.systems).empty
+        assert reports.headline(data.systems, RUBRIC.stage_ids)["assessed"] == 0
+        wb = load_workbook(io.BytesIO(portfolio_workbook(s, RUBRIC, today=TODAY)))
+        assert wb["Heatmap"].max_row == 1 + systems

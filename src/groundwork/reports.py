@@ -12,6 +12,7 @@ from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
 from groundwork.scoring import Scorecard, answer_text, score, summarise
 from groundwork.store import Assessment, Store
+from groundwork.store.portfolio import SYSTEM_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -337,24 +338,37 @@ def portfolio_data(
     missing = store.unsummarised_final_rounds()
     fresh = _final_summaries(store, missing) if missing else {}
     stored = store.unsummarised_final_rounds() if fresh else []  # read-only: kept in memory
-    systems = pd.DataFrame(
-        store.portfolio_systems(),
-        columns=[
-            "scope_id", "organisation_id", "name", "stage", "tier", "unit", "stage_since",
-            "drafts", "assessment_id", "round", "target", "date", "verdict", "blockers",
-            "readiness", "score",
-        ],
-    )  # fmt: skip
+    systems = pd.DataFrame(store.portfolio_systems(), columns=list(SYSTEM_COLUMNS))
+    systems["assessment_id"] = systems["assessment_id"].astype("Int64")
+    latest = systems.dropna(subset=["assessment_id"])
     scores = pd.DataFrame(
-        store.portfolio_dimension_scores(), columns=["scope_id", "dimension", "score"]
+        store.dimension_scores(latest["assessment_id"].astype(int).tolist()),
+        columns=["assessment_id", "dimension", "score"],
     )
+    scores.insert(
+        0,
+        "scope_id",
+        scores["assessment_id"].map(
+            pd.Series(latest["scope_id"].to_numpy(), index=latest["assessment_id"].to_numpy())
+        ),
+    )
+    scores = scores.drop(columns="assessment_id")
     verdicts = pd.DataFrame(store.final_verdicts(), columns=["scope_id", "date", "verdict"])
+    verdicts = verdicts.sort_values("date", kind="stable")  # the trend takes each quarter's last
     if stored:
         systems, scores, verdicts = _patch(systems, scores, verdicts, stored, fresh)
+    # the same column types with no rows as with many: an empty portfolio rolls up too
+    systems = systems.astype(
+        {"scope_id": "int64", "organisation_id": "int64", "drafts": "int64",
+         "blockers": "Int64", "readiness": "float64", "score": "float64"}
+    )  # fmt: skip
+    scores = scores.astype({"scope_id": "int64", "score": "float64"})
+    verdicts = verdicts.astype({"scope_id": "int64"})
     first = stages[0] if stages else ""
     since = pd.to_datetime(systems["stage_since"].str[:10], errors="coerce", format="%Y-%m-%d")
     systems["days_in_stage"] = (pd.Timestamp(today) - since).dt.days.astype("Int64")
-    systems["stuck"] = (systems["stage"] == first) & (systems["days_in_stage"] > days)
+    over = (systems["days_in_stage"] > days).fillna(False).astype(bool)
+    systems["stuck"] = (systems["stage"] == first) & over
     systems["verdict"] = systems["verdict"].fillna(NOT_ASSESSED)
     systems["unit"] = systems["unit"].fillna("")
     return PortfolioData(systems, scores, verdicts, first, days)
@@ -415,8 +429,8 @@ def headline(systems: pd.DataFrame, stages: list[str]) -> dict[str, int]:
 def heatmap(data: PortfolioData, systems: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
     """Systems x dimensions: the latest final round's dimension scores (NaN: not scored)."""
     scores = data.scores[data.scores["scope_id"].isin(systems["scope_id"])]
-    wide = scores.pivot_table(index="scope_id", columns="dimension", values="score")
-    wide = wide.reindex(index=systems["scope_id"], columns=dimensions)
+    wide = scores.set_index(["scope_id", "dimension"])["score"].unstack("dimension")
+    wide = wide.reindex(index=systems["scope_id"], columns=dimensions).astype(float)
     wide.index = pd.Index(systems["name"].to_list(), name="system")
     return wide
 
@@ -437,8 +451,8 @@ def unit_rollup(data: PortfolioData, systems: pd.DataFrame, dimensions: list[str
 
 def unit_heatmap(rollup: pd.DataFrame, dimensions: list[str]) -> pd.DataFrame:
     """Units x dimensions of the roll-up's mean scores."""
-    wide = rollup.pivot_table(index="unit", columns="dimension", values="mean")
-    return wide.reindex(columns=dimensions)
+    wide = rollup.set_index(["unit", "dimension"])["mean"].unstack("dimension")
+    return wide.reindex(columns=dimensions).astype(float)
 
 
 def trend(data: PortfolioData, systems: pd.DataFrame) -> pd.DataFrame:

@@ -135,11 +135,14 @@ class Sheet:
         formats: dict[int, str] | None = None,
         fills: dict[int, PatternFill] | None = None,
         filter_: bool = True,
+        fit: bool = True,
     ) -> tuple[int, int]:
         """Header row at ``top`` (name, width), then rows; returns (first, last) data row.
 
         ``wrap`` columns wrap their text (rows grow to fit it), ``formats`` maps a column to
-        its number format and ``fills`` to its background (e.g. the columns to edit)."""
+        its number format and ``fills`` to its background (e.g. the columns to edit).
+        ``fit=False`` leaves data rows at the default height (no wrapped text): a sheet of
+        thousands of one-line rows writes much faster without a height on each."""
         wrap, formats, fills = wrap or set(), formats or {}, fills or {}
         ws = self.ws
         if ws._current_row != top - 1:  # the row ws.append writes next
@@ -164,6 +167,7 @@ class Sheet:
                 [(v, looks[i] if i < len(looks) else extra) for i, v in enumerate(values)],
                 widths,
                 wrap=wrap,
+                fit=fit,
             )
         last = top + len(rows)
         if filter_:
@@ -184,6 +188,7 @@ class Sheet:
         *,
         wrap: set[int] | frozenset[int] = frozenset(),
         wrap_all: bool = False,
+        fit: bool = True,
     ) -> None:
         """Append one row of (value, style array) cells, every value through the sanitiser,
         and fit the row's height to its wrapped text."""
@@ -195,7 +200,8 @@ class Sheet:
                 lines = max(lines, text_lines(text, widths[col - 1], bold=wrap_all))
             made.append(c)
         self.ws.append(made)
-        _set_height(self.ws, row, lines)
+        if fit:
+            _set_height(self.ws, row, lines)
 
 
 LINE_POINTS = 15.0

@@ -25,7 +25,7 @@ STUCK_FILL = PatternFill("solid", fgColor="FDE2E1")
 
 
 def _num(value: object, digits: int = 2) -> float | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
         return None
     return round(float(value), digits)  # type: ignore[arg-type]
 
@@ -86,21 +86,27 @@ def portfolio_workbook(
     return to_bytes(wb)
 
 
+def _records(frame: pd.DataFrame) -> list[list]:
+    """Rows of plain Python values, a missing value (NaN, NA, NaT) as None: the whole
+    frame at once rather than cell by cell."""
+    return frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+
+
+def _dates(column: pd.Series) -> pd.Series:
+    days = pd.to_datetime(column.str[:10], errors="coerce", format="%Y-%m-%d")
+    return days.dt.date.where(days.notna(), None)
+
+
 def _heatmap(sheet, data, systems, dims, titles, rubric: Rubric) -> None:
-    wide = reports.heatmap(data, systems, dims)
+    wide = reports.heatmap(data, systems, dims).round(2)
     headers = [("System", 30), ("Unit", 16), ("Stage", 11), ("Risk tier", 10), ("Verdict", 12)]
     headers += [(titles[d], 12) for d in dims]
-    rows = [
-        [name, unit, stage, tier, verdict, *(_num(v) for v in scores)]
-        for (name, unit, stage, tier, verdict), scores in zip(
-            systems[["name", "unit", "stage", "tier", "verdict"]].itertuples(index=False),
-            wide.to_numpy().tolist(),
-            strict=True,
-        )
-    ]
+    frame = systems[["name", "unit", "stage", "tier", "verdict"]].reset_index(drop=True)
+    frame = pd.concat([frame, wide.reset_index(drop=True)], axis=1)
+    rows = _records(frame)
     first = len(headers) - len(dims) + 1
     formats = {c: "0.0" for c in range(first, len(headers) + 1)}
-    top, last = sheet.table(1, headers, rows, wrap={1}, formats=formats)
+    top, last = sheet.table(1, headers, rows, formats=formats, fit=False)
     if rows:
         area = f"{get_column_letter(first)}{top}:{get_column_letter(len(headers))}{last}"
         sheet.ws.conditional_formatting.add(
@@ -126,18 +132,25 @@ def _stages(sheet, systems: pd.DataFrame, rubric: Rubric, days: int) -> None:
         ("Verdict", 12), ("Readiness", 10), ("Blockers", 9), ("Last final round", 13),
         ("Open drafts", 8),
     ]  # fmt: skip
-    rows = [
-        [
-            r.name, r.unit, r.stage, r.tier, _day(r.stage_since),
-            None if r.days_in_stage is pd.NA else int(r.days_in_stage),
-            "stuck in pilot" if r.stuck else "", r.verdict, _num(r.readiness, 4),
-            None if r.blockers != r.blockers or r.blockers is None else int(r.blockers),
-            _day(r.date), int(r.drafts),
-        ]
-        for r in ranked.itertuples(index=False)
-    ]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "name": ranked["name"],
+            "unit": ranked["unit"],
+            "stage": ranked["stage"],
+            "tier": ranked["tier"],
+            "since": _dates(ranked["stage_since"]),
+            "days": ranked["days_in_stage"],
+            "stuck": ranked["stuck"].map({True: "stuck in pilot", False: None}),
+            "verdict": ranked["verdict"],
+            "readiness": ranked["readiness"].round(4),
+            "blockers": ranked["blockers"],
+            "date": _dates(ranked["date"].fillna("")),
+            "drafts": ranked["drafts"],
+        }
+    )
+    rows = _records(frame)
     top, last = sheet.table(
-        1, headers, rows, wrap={1}, formats={5: DATE_FMT, 9: "0%", 11: DATE_FMT}
+        1, headers, rows, formats={5: DATE_FMT, 9: "0%", 11: DATE_FMT}, fit=False
     )
     if rows:
         sheet.ws.conditional_formatting.add(
@@ -149,13 +162,11 @@ def _stages(sheet, systems: pd.DataFrame, rubric: Rubric, days: int) -> None:
 def _units(sheet, rollup: pd.DataFrame, titles: dict[str, str]) -> None:
     headers = [("Unit", 18), ("Dimension", 22), ("Mean", 8), ("Lowest", 8), ("Highest", 8),
                ("Spread (SD)", 10), ("Systems", 8)]  # fmt: skip
-    rows = [
-        [u, titles.get(d, d), _num(m), _num(lo), _num(hi), _num(sd), int(n)]
-        for u, d, m, lo, hi, sd, n in rollup[
-            ["unit", "dimension", "mean", "low", "high", "sd", "systems"]
-        ].itertuples(index=False)
-    ]
-    sheet.table(1, headers, rows, formats={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.00"})
+    frame = rollup[["unit", "dimension", "mean", "low", "high", "sd", "systems"]].copy()
+    frame["dimension"] = frame["dimension"].map(lambda d: titles.get(d, d))
+    frame[["mean", "low", "high", "sd"]] = frame[["mean", "low", "high", "sd"]].round(2)
+    rows = _records(frame)
+    sheet.table(1, headers, rows, formats={3: "0.00", 4: "0.00", 5: "0.00", 6: "0.00"}, fit=False)
 
 
 OUTCOME_HEADERS: list[tuple[str, float]] = [

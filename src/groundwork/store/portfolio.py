@@ -3,15 +3,25 @@ summary, its dimension scores and every final verdict, each in one statement."""
 
 from __future__ import annotations
 
+import json
+
 from groundwork.scoring import SCORING_VERSION
 from groundwork.store.base import StoreBase
 from groundwork.store.records import Assessment
 
+# only the columns used: carrying every column through the window sort costs 4x
 _LATEST_FINAL = (
-    "latest_final as (select * from (select a.*, row_number() over (partition by scope_id"
-    " order by created_at desc, id desc) as newest from assessments a"
+    "latest_final as (select id, scope_id, label, stage, created_at, finalised_at from"
+    " (select id, scope_id, label, stage, created_at, finalised_at, row_number() over"
+    " (partition by scope_id order by created_at desc, id desc) as newest from assessments"
     " where status = 'final') where newest = 1)"
 )
+
+
+SYSTEM_COLUMNS = (
+    "scope_id", "organisation_id", "name", "stage", "tier", "unit", "stage_since", "drafts",
+    "assessment_id", "round", "target", "date", "verdict", "blockers", "readiness", "score",
+)  # fmt: skip
 
 
 class Portfolio(StoreBase):
@@ -35,50 +45,49 @@ class Portfolio(StoreBase):
         )
         return [Assessment(**r) for r in rows]
 
-    def portfolio_systems(self) -> list[dict]:
+    def portfolio_systems(self) -> list[tuple]:
         """Every AI system with its unit, since when it is in its stage (the last audited
-        stage change, else its creation), open drafts, and its latest final round."""
-        return list(
-            self.db.query(
-                f"with {_LATEST_FINAL},"
-                " drafts as (select scope_id, count(*) as drafts from assessments"
-                " where status = 'draft' group by scope_id),"
-                " moved as (select entity_id, max(at) as at from audit_log where entity = 'scope'"
-                " and field = 'stage' group by entity_id)"
-                " select s.id as scope_id, s.organisation_id, s.name, s.stage, s.tier,"
-                " case when p.kind = 'unit' then p.name else '' end as unit,"
-                " coalesce(moved.at, s.created_at) as stage_since,"
-                " coalesce(d.drafts, 0) as drafts, f.id as assessment_id, f.label as round,"
-                " f.stage as target, substr(coalesce(f.finalised_at, f.created_at), 1, 10)"
-                " as date, r.verdict, r.blockers, r.readiness, r.score"
-                " from scopes s left join scopes p on p.id = s.parent_id"
-                " left join latest_final f on f.scope_id = s.id"
-                " left join round_summaries r on r.assessment_id = f.id"
-                " and r.scoring_version = ?"
-                " left join drafts d on d.scope_id = s.id"
-                " left join moved on moved.entity_id = cast(s.id as text)"
-                " where s.kind = 'system' order by s.id",
-                [SCORING_VERSION],
-            )
-        )
-
-    def portfolio_dimension_scores(self) -> list[tuple]:
-        """(scope id, dimension id, score) from each system's latest final round."""
+        stage change, else its creation), open drafts, and its latest final round: rows
+        of :data:`SYSTEM_COLUMNS`."""
         return self.db.conn.execute(
-            f"with {_LATEST_FINAL} select f.scope_id, j.key, j.value from latest_final f"
-            " join scopes s on s.id = f.scope_id and s.kind = 'system'"
-            " join round_summaries r on r.assessment_id = f.id and r.scoring_version = ?,"
-            " json_each(r.dimensions) j where j.value is not null",
+            f"with {_LATEST_FINAL},"
+            " drafts as (select scope_id, count(*) as drafts from assessments"
+            " where status = 'draft' group by scope_id),"
+            " moved as (select entity_id, max(at) as at from audit_log where entity = 'scope'"
+            " and field = 'stage' group by entity_id)"
+            " select s.id as scope_id, s.organisation_id, s.name, s.stage, s.tier,"
+            " case when p.kind = 'unit' then p.name else '' end as unit,"
+            " coalesce(moved.at, s.created_at) as stage_since,"
+            " coalesce(d.drafts, 0) as drafts, f.id as assessment_id, f.label as round,"
+            " f.stage as target, substr(coalesce(f.finalised_at, f.created_at), 1, 10)"
+            " as date, r.verdict, r.blockers, r.readiness, r.score"
+            " from scopes s left join scopes p on p.id = s.parent_id"
+            " left join latest_final f on f.scope_id = s.id"
+            " left join round_summaries r on r.assessment_id = f.id"
+            " and r.scoring_version = ?"
+            " left join drafts d on d.scope_id = s.id"
+            " left join moved on moved.entity_id = cast(s.id as text)"
+            " where s.kind = 'system' order by s.id",
             [SCORING_VERSION],
         ).fetchall()
 
+    def dimension_scores(self, assessment_ids: list[int]) -> list[tuple]:
+        """(assessment id, dimension id, score) from the stored summaries of these rounds
+        (one statement: the ids travel as one JSON array)."""
+        return self.db.conn.execute(
+            "select r.assessment_id, j.key, j.value from round_summaries r,"
+            " json_each(r.dimensions) j where r.assessment_id in"
+            " (select value from json_each(?)) and r.scoring_version = ?"
+            " and j.value is not null",
+            [json.dumps(assessment_ids), SCORING_VERSION],
+        ).fetchall()
+
     def final_verdicts(self) -> list[tuple]:
-        """(scope id, date, verdict) of every final round of every system, oldest first."""
+        """(scope id, date, verdict) of every final round (in no order; the caller keeps
+        those of the systems it shows)."""
         return self.db.conn.execute(
             "select a.scope_id, substr(coalesce(a.finalised_at, a.created_at), 1, 10),"
-            " r.verdict from assessments a join scopes s on s.id = a.scope_id"
-            " and s.kind = 'system' join round_summaries r on r.assessment_id = a.id"
-            " and r.scoring_version = ? where a.status = 'final'"
-            " order by a.created_at, a.id",
+            " r.verdict from assessments a join round_summaries r on r.assessment_id = a.id"
+            " and r.scoring_version = ? where a.status = 'final'",
             [SCORING_VERSION],
         ).fetchall()

@@ -100,6 +100,9 @@ def heatmap_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rub
     if frame.empty:
         st.caption("No system matches the filters.")
         return
+    if frame.isna().all(axis=None):
+        st.info("No system has a final round yet: the heatmap fills in as rounds are finalised.")
+        return
     if len(frame) > HEATMAP_ROWS:
         weakest = frame.mean(axis=1).sort_values(na_position="last").index[:HEATMAP_ROWS]
         st.caption(
@@ -114,8 +117,12 @@ def heatmap_section(d: reports.PortfolioData, systems: pd.DataFrame, rubric: Rub
     )
     unassessed = systems[systems["verdict"] == reports.NOT_ASSESSED]
     if len(unassessed):
-        names = ", ".join(unassessed["name"])
+        names = ", ".join(unassessed["name"][:NAMED])
         st.caption(f"No final round yet (blank row): {plain(names)}.")
+    drafting = systems[(systems["drafts"] > 0) & (systems["verdict"] != reports.NOT_ASSESSED)]
+    if len(drafting):
+        names = ", ".join(drafting["name"][:NAMED])
+        st.caption(f"A draft is open, not counted until it is final: {plain(names)}.")
 
 
 def _stage_table(rows: pd.DataFrame) -> pd.DataFrame:
