@@ -159,10 +159,11 @@ class Scopes(StoreBase):
                 self._audit(who, "update", "scope", scope_id, key, old.get(key), value)
 
     def scope_row(self, scope_id: int) -> dict:
-        try:
-            return self.db["scopes"].get(scope_id)
-        except NotFoundError:
-            raise StoreError(f"no scope with id {scope_id}") from None
+        # plain prepared SQL: a table's .get() reads its schema first, on every call
+        row = self._row("select * from scopes where id = ?", [scope_id])
+        if row is None:
+            raise StoreError(f"no scope with id {scope_id}")
+        return row
 
     def _check_parent(self, scope: dict, parent_id: int) -> None:
         parent = self.scope_row(parent_id)
