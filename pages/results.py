@@ -6,7 +6,7 @@ import streamlit as st
 from groundwork import charts, interchange, reports, ui
 from groundwork.safe import csv_document
 from groundwork.scoring import (
-    answer_text,
+    answer_wording,
     explain_dimension,
     explain_overall,
     explain_readiness,
@@ -136,7 +136,9 @@ with ui.friendly_errors(), ui.store() as s:
                     "Question": q.id,
                     "Dimension": q.dimension,
                     "Text": levels[q.id].text,
-                    "Answer": "—" if q.answer is None else str(answer_text(q.answer)),
+                    "Answer": "—"
+                    if q.answer is None
+                    else str(answer_wording(rubric, q.id, q.answer)),
                     "Confidence": ui.cell_text(getattr(rnd.answers.get(q.id), "confidence", None)),
                     "Evidence": getattr(rnd.answers.get(q.id), "evidence", ""),
                     "Target": q.target,

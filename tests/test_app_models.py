@@ -10,6 +10,7 @@ import pytest
 from model_fixtures import write_dsomm, write_samm
 from test_app import assert_clean, explicit_navigation, open_page  # noqa: F401
 
+from groundwork import reports
 from groundwork.models.files import files_from_dir
 from groundwork.models.samm import import_samm
 from groundwork.rubric import parse_rubric
@@ -92,3 +93,30 @@ def test_the_rubric_page_browses_an_imported_model(samm_round, monkeypatch):
     )
     shown = "\n".join(t.value for t in at.text)
     assert "1: Secure Build objective 1" in shown
+
+
+def test_results_and_the_answers_csv_show_the_model_s_own_answer_wording(samm_round, monkeypatch):
+    db, aid = samm_round
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Weighted gap" in df.value.columns)
+    answers = dict(zip(table["Question"], table["Answer"], strict=True))
+    assert answers["I-SB-A-1"] == "1 · Yes, for some applications (0.25)"
+    assert answers["I-SB-B-1"] == "3 · Yes, for most (1)"
+    assert answers["G-SM-A-1"] == "—"  # not answered (it still counts as 0)
+    with open_store(db) as s:
+        rows = {r["question"]: r for r in reports.answer_rows(reports.load_round(s, aid))}
+    assert rows["I-SB-A-1"]["answer"] == "1 · Yes, for some applications (0.25)"
+    assert rows["G-SM-A-1"]["answer"] == ""
+
+
+def test_the_default_rubric_s_answers_still_read_as_levels():
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import NA, UNKNOWN, answer_wording
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    for q in rubric.questions:
+        assert [answer_wording(rubric, q.id, level) for level in rubric.levels] == rubric.levels
+        assert answer_wording(rubric, q.id, NA) == "N/A"
+        assert answer_wording(rubric, q.id, UNKNOWN) == "Don't know"
+        assert answer_wording(rubric, q.id, None) is None

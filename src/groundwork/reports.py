@@ -10,7 +10,7 @@ import pandas as pd
 
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
-from groundwork.scoring import Scorecard, answer_text, score, summarise
+from groundwork.scoring import Scorecard, answer_wording, score, summarise
 from groundwork.store import Assessment, Store
 
 
@@ -250,7 +250,7 @@ def answer_rows(rnd: Round) -> list[dict]:
                 "question": q.id,
                 "dimension": q.dimension,
                 "text": rnd.rubric.question(q.id).text,
-                "answer": "" if q.answer is None else answer_text(q.answer),
+                "answer": "" if q.answer is None else answer_wording(rnd.rubric, q.id, q.answer),
                 "confidence": given.confidence if given and given.confidence else "",
                 "evidence": given.evidence if given else "",
                 "notes": given.notes if given else "",

@@ -60,6 +60,20 @@ def answer_text(value: int | str | None) -> int | str | None:
     return {NA: "N/A", UNKNOWN: "Don't know"}.get(value, value)  # type: ignore[arg-type]
 
 
+def answer_wording(rubric: Rubric, question_id: str, value: int | str | None) -> int | str | None:
+    """How an answer reads in tables and exports. For a model with its own answers (a
+    question's answer wording, or levels worth a value) as Assess offers it, with what it
+    counts for: "1 · Yes, for some applications (0.25)". Otherwise as :func:`answer_text`,
+    so the default rubric's tables still show the level."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return answer_text(value)
+    q = rubric.question(question_id)
+    if not (q.labels or rubric.has_values):
+        return value
+    wording = f"{value} · {rubric.label(value, q)}"
+    return f"{wording} ({_fmt(rubric.value(value))})" if rubric.has_values else wording
+
+
 def carry_answers(rubric: Rubric, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """Answers keyed by this rubric's question ids, following ``replaces`` from older
     versions and dropping levels the scale no longer has (as a pre-filled round does)."""
