@@ -120,3 +120,50 @@ def test_the_default_rubric_s_answers_still_read_as_levels():
         assert answer_wording(rubric, q.id, NA) == "N/A"
         assert answer_wording(rubric, q.id, UNKNOWN) == "Don't know"
         assert answer_wording(rubric, q.id, None) is None
+
+
+@pytest.fixture
+def samm_history(samm_round):
+    """Two final rounds of the SAMM system: the fixture's, then one with Governance up."""
+    db, first = samm_round
+    with open_store(db) as s:
+        a = s.assessment(first)
+        s.finalise(first, at="2027-01-10T09:00:00+00:00")
+        second = s.create_assessment(
+            a.scope_id, s.rubric(a.rubric_sha256), "target", "standard", prefill_from=first
+        )
+        s.save_answer(second, "G-SM-A-1", Answer(3))  # level 1 of Strategy and Metrics: 0.5
+        s.finalise(second, at="2027-04-10T09:00:00+00:00")
+    return db, a.scope_id, first, second
+
+
+def test_history_keeps_and_shows_the_parents_scores(samm_history, monkeypatch):
+    db, scope, first, second = samm_history
+    with open_store(db) as s:
+        stored = s.summaries([first, second])
+        assert stored[first]["parents"] == {"I": pytest.approx(0.3125), "G": 0.0}
+        assert stored[second]["parents"]["G"] == pytest.approx(0.5)
+        rows = reports.history(s, scope)
+    assert [r["parents"]["G"] for r in rows] == [0.0, pytest.approx(0.5)]
+    at = open_page("pages/history.py", db, monkeypatch, scope=str(scope))
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
+    assert list(table["Implementation"]) == [0.31, 0.31]
+    assert list(table["Governance"]) == [0.0, 0.5]
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Scores by part over the rounds" in shown
+
+
+def test_summaries_from_before_parent_scores_are_recomputed_with_them(samm_history):
+    db, scope, first, second = samm_history
+    with open_store(db) as s:  # the database as it was before parents were kept
+        s.db.execute("alter table round_summaries drop column parents")
+        s.db.execute("update round_summaries set scoring_version = '1'")
+        s.db.execute("delete from _sqlite_migrations where name = 'm011_parent_scores'")
+        s.db.conn.commit()
+    reports._FINAL_SUMMARIES.clear()
+    with open_store(db) as s:
+        assert s.summaries([first, second]) == {}, "an older version's summary is not used"
+        rows = reports.history(s, scope)
+        assert [r["parents"]["G"] for r in rows] == [0.0, pytest.approx(0.5)]
+        assert s.summaries([second])[second]["parents"]["G"] == pytest.approx(0.5)

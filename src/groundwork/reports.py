@@ -175,6 +175,8 @@ def history(store: Store, scope_id: int) -> list[dict]:
             "verdict": summary["verdict"] == "ready",
         }
         row.update(summary["dimensions"])
+        if summary.get("parents"):  # a rubric with parents: SAMM's business functions
+            row["parents"] = summary["parents"]
         out.append(row)
     return out
 

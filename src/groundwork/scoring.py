@@ -295,18 +295,21 @@ class Scorecard:
 # The version of the scoring rules. A final round's summary is stored with the version
 # that computed it; raise this whenever a change to scoring could change a summary (a
 # score, the readiness, the verdict or its blockers), so stored summaries are recomputed.
-SCORING_VERSION = "1"
+# 2: summaries carry the parents' scores (a SAMM business function's, a DSOMM dimension's).
+SCORING_VERSION = "2"
 
 
 def summarise(card: Scorecard) -> dict[str, Any]:
     """What the portfolio and the history show of a round: verdict, blocker count,
-    readiness, overall score and each dimension's score (unrounded)."""
+    readiness, overall score, each dimension's score and each parent's (unrounded; no
+    parents for a rubric without them)."""
     return {
         "verdict": "ready" if card.verdict.passed else "not ready",
         "blockers": len(card.verdict.blockers),
         "readiness": card.readiness,
         "score": card.score,
         "dimensions": {d.id: d.score for d in card.dimensions},
+        "parents": {p.id: p.score for p in card.parents},
     }
 
 
@@ -596,6 +599,17 @@ def score_range(rubric: Rubric) -> tuple[float, float]:
         for v in (low, high)
     ]
     return min(ends), max(ends)
+
+
+def parent_score_range(rubric: Rubric) -> tuple[float, float]:
+    """The lowest and highest score a parent can have (for chart axes): its dimensions'
+    range, or for parents that add their dimensions up, the largest parent's sum."""
+    low, high = score_range(rubric)
+    if rubric.scoring.parents != "sum":
+        return low, high
+    sizes = [sum(d.parent == p.id for d in rubric.dimensions) for p in rubric.parents]
+    most = max(sizes, default=1) or 1
+    return min(low, low * most), high * most
 
 
 def _parent_scores(rubric: Rubric, dimensions: list[DimensionScore]) -> list[ParentScore]:
