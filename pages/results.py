@@ -10,10 +10,12 @@ from groundwork.scoring import (
     explain_dimension,
     explain_overall,
     explain_readiness,
+    gated,
     score_range,
 )
 from groundwork.ui import outcomes
 from groundwork.ui.groups import model_scores
+from groundwork.ui.headline import ungated_headline
 from groundwork.ui.text import plain, rubric_text
 from groundwork.ui.workshop_results import workshop_spread
 
@@ -73,7 +75,9 @@ with ui.friendly_errors(), ui.store() as s:
         )
 
         stage_title = plain(rubric.stage(stage).title)
-        if card.verdict.passed:
+        if not gated(rubric, stage):  # an imported model: its score, not a verdict
+            ungated_headline(card, stage_title)
+        elif card.verdict.passed:
             st.success(
                 f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
                 "gate sets is met.",
@@ -109,7 +113,7 @@ with ui.friendly_errors(), ui.store() as s:
         m1.metric("Overall score", fmt(card.score), help=plain(explain_overall(card).formula))
         m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
         m3.metric(
-            "Readiness",
+            "Readiness" if gated(rubric, stage) else "Percent to target",
             "—" if card.readiness is None else f"{card.readiness:.0%}",
             help=plain(explain_readiness(card).formula),
         )

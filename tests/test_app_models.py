@@ -150,6 +150,8 @@ def test_history_keeps_and_shows_the_parents_scores(samm_history, monkeypatch):
     table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
     assert list(table["Implementation"]) == [0.31, 0.31]
     assert list(table["Governance"]) == [0.0, 0.5]
+    assert "Verdict" not in table.columns, "a model without gates has no verdict to show"
+    assert "Percent to target" in table.columns
     shown = "\n".join(m.value for m in at.markdown)
     assert "Scores by part over the rounds" in shown
 
@@ -167,3 +169,30 @@ def test_summaries_from_before_parent_scores_are_recomputed_with_them(samm_histo
         rows = reports.history(s, scope)
         assert [r["parents"]["G"] for r in rows] == [0.0, pytest.approx(0.5)]
         assert s.summaries([second])[second]["parents"]["G"] == pytest.approx(0.5)
+
+
+def test_results_lead_an_ungated_model_with_its_score_and_percent_to_target(
+    samm_round, monkeypatch
+):
+    db, aid = samm_round
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    assert not at.success and not [e for e in at.error if "ready" in e.value.lower()]
+    # overall (0.3125 + 0) / 2; percent to target (0.25 + 1) / 18 activities at 1 each
+    assert at.info[0].value.startswith("**Score 0.16 of 3 · 7% of the way to Target posture**")
+    assert "no go/no-go verdict" in at.info[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Percent to target"] == "7%" and "Readiness" not in metrics
+
+
+def test_an_ungated_model_with_nothing_answered_says_so(samm_round, monkeypatch):
+    from groundwork.scoring import gated
+
+    db, aid = samm_round
+    with open_store(db) as s:
+        rubric = s.rubric(s.assessment(aid).rubric_sha256)
+        empty = s.create_assessment(s.assessment(aid).scope_id, rubric, "target", "standard")
+    assert not gated(rubric, "target")
+    at = open_page("pages/results.py", db, monkeypatch, round=str(empty))
+    assert_clean(at)
+    assert at.info[0].value.startswith("**No score yet:** no question is answered.")

@@ -359,6 +359,13 @@ def gate_floors(rubric: Rubric, stage: str, tier: str) -> tuple[dict[str, Floor]
     return questions, dimensions
 
 
+def gated(rubric: Rubric, stage: str) -> bool:
+    """Whether a verdict for ``stage`` means anything: some gate up to it sets a floor or
+    a coverage. An imported model (SAMM, DSOMM) has none, so it "passes" whatever the
+    answers, and its score and percent to target are what say where a round stands."""
+    return any(s in rubric.gates for s in rubric.stages_up_to(stage))
+
+
 def min_answered(rubric: Rubric, stage: str) -> float:
     """The share of all questions that must be answered with a level for this stage."""
     shares = [

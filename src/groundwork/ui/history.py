@@ -96,7 +96,7 @@ def parent_trend(scope_id: int, rows: list[dict], rubric: Rubric) -> None:
 
 def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
     """Verdict, blockers, readiness and overall score of every round, oldest first, and
-    each part's score for a rubric with parents."""
+    each part's score for a rubric with parents (no verdict for a rubric without gates)."""
     st.markdown("**Verdict and readiness per round**")
     series = parent_series(rows, rubric) if rubric is not None else []
     frame = pd.DataFrame(
@@ -116,6 +116,10 @@ def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
             for r in rows
         ]
     )
+    if rubric is not None and not rubric.gates:  # no floor behind a verdict: leave it out
+        frame = frame.drop(columns=["Verdict", "Blockers"]).rename(
+            columns={"Readiness": "Percent to target"}
+        )
     st.dataframe(
         frame,
         hide_index=True,
@@ -123,6 +127,9 @@ def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
         column_config={
             "Readiness": st.column_config.ProgressColumn(
                 "Readiness", format="%.0f%%", min_value=0, max_value=100
+            ),
+            "Percent to target": st.column_config.ProgressColumn(
+                "Percent to target", format="%.0f%%", min_value=0, max_value=100
             ),
             "Overall score": st.column_config.NumberColumn(format="%.2f"),
         }
