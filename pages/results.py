@@ -134,6 +134,7 @@ with ui.friendly_errors(), ui.store() as s:
 
         st.markdown("#### Questions")
         levels = {q.id: q for q in rubric.questions}
+        worded = rubric.has_values or any(q.labels for q in rubric.questions)
         frame = pd.DataFrame(
             [
                 {
@@ -159,7 +160,7 @@ with ui.friendly_errors(), ui.store() as s:
             width="stretch",
             height="content",
             column_config={
-                "Answer": st.column_config.TextColumn(width="small"),
+                "Answer": st.column_config.TextColumn(width="medium" if worded else "small"),
                 "Confidence": st.column_config.TextColumn(width="small"),
                 "Evidence": st.column_config.TextColumn(width="medium"),
             },

@@ -57,7 +57,6 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
         config={"displayModeBar": False},
         key=f"trend-{scope_id}",
     )
-    parent_trend(scope_id, rows, rubric)
     notes = []
     if band is not None:
         notes.append(
@@ -68,6 +67,7 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
         notes.append("Hollow markers are draft rounds: their answers may still change.")
     if notes:
         st.caption(" ".join(notes))
+    parent_trend(scope_id, rows, rubric)
 
 
 def parent_series(rows: list[dict], rubric: Rubric) -> list[tuple[str, str]]:
@@ -97,7 +97,12 @@ def parent_trend(scope_id: int, rows: list[dict], rubric: Rubric) -> None:
 def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
     """Verdict, blockers, readiness and overall score of every round, oldest first, and
     each part's score for a rubric with parents (no verdict for a rubric without gates)."""
-    st.markdown("**Verdict and readiness per round**")
+    ungated = rubric is not None and not rubric.gates  # no floor behind a verdict
+    st.markdown(
+        "**Score and percent to target per round**"
+        if ungated
+        else "**Verdict and readiness per round**"
+    )
     series = parent_series(rows, rubric) if rubric is not None else []
     frame = pd.DataFrame(
         [
@@ -116,7 +121,7 @@ def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
             for r in rows
         ]
     )
-    if rubric is not None and not rubric.gates:  # no floor behind a verdict: leave it out
+    if ungated:
         frame = frame.drop(columns=["Verdict", "Blockers"]).rename(
             columns={"Readiness": "Percent to target"}
         )
