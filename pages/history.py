@@ -19,7 +19,7 @@ with ui.friendly_errors(), ui.store() as s:
             f"from {rounds[0].date} to {rounds[-1].date}."
         )
         history.trend(s, scope_id, rows, rubric)
-        history.rounds_table(rows)
+        history.rounds_table(rows, rubric)
 
         if s.scope(scope_id).kind == "system":  # outcomes belong to systems
             outcomes.outcome_section(s, scope_id)

@@ -6,14 +6,16 @@ import streamlit as st
 from groundwork import charts, interchange, reports, ui
 from groundwork.safe import csv_document
 from groundwork.scoring import (
-    answer_text,
+    answer_wording,
     explain_dimension,
     explain_overall,
     explain_readiness,
+    gated,
     score_range,
 )
 from groundwork.ui import outcomes
 from groundwork.ui.groups import model_scores
+from groundwork.ui.headline import ungated_headline
 from groundwork.ui.text import plain, rubric_text
 from groundwork.ui.workshop_results import workshop_spread
 
@@ -73,7 +75,9 @@ with ui.friendly_errors(), ui.store() as s:
         )
 
         stage_title = plain(rubric.stage(stage).title)
-        if card.verdict.passed:
+        if not gated(rubric, stage):  # an imported model: its score, not a verdict
+            ungated_headline(card, stage_title)
+        elif card.verdict.passed:
             st.success(
                 f"**Ready for {stage_title}.** Every floor the {stage_title.lower()} "
                 "gate sets is met.",
@@ -109,7 +113,7 @@ with ui.friendly_errors(), ui.store() as s:
         m1.metric("Overall score", fmt(card.score), help=plain(explain_overall(card).formula))
         m2.metric(f"Target for {stage_title.lower()}", fmt(card.target))
         m3.metric(
-            "Readiness",
+            "Readiness" if gated(rubric, stage) else "Percent to target",
             "—" if card.readiness is None else f"{card.readiness:.0%}",
             help=plain(explain_readiness(card).formula),
         )
@@ -130,13 +134,16 @@ with ui.friendly_errors(), ui.store() as s:
 
         st.markdown("#### Questions")
         levels = {q.id: q for q in rubric.questions}
+        worded = rubric.has_values or any(q.labels for q in rubric.questions)
         frame = pd.DataFrame(
             [
                 {
                     "Question": q.id,
                     "Dimension": q.dimension,
                     "Text": levels[q.id].text,
-                    "Answer": "—" if q.answer is None else str(answer_text(q.answer)),
+                    "Answer": "—"
+                    if q.answer is None
+                    else str(answer_wording(rubric, q.id, q.answer)),
                     "Confidence": ui.cell_text(getattr(rnd.answers.get(q.id), "confidence", None)),
                     "Evidence": getattr(rnd.answers.get(q.id), "evidence", ""),
                     "Target": q.target,
@@ -153,7 +160,7 @@ with ui.friendly_errors(), ui.store() as s:
             width="stretch",
             height="content",
             column_config={
-                "Answer": st.column_config.TextColumn(width="small"),
+                "Answer": st.column_config.TextColumn(width="medium" if worded else "small"),
                 "Confidence": st.column_config.TextColumn(width="small"),
                 "Evidence": st.column_config.TextColumn(width="medium"),
             },

@@ -10,6 +10,7 @@ import pytest
 from model_fixtures import write_dsomm, write_samm
 from test_app import assert_clean, explicit_navigation, open_page  # noqa: F401
 
+from groundwork import reports
 from groundwork.models.files import files_from_dir
 from groundwork.models.samm import import_samm
 from groundwork.rubric import parse_rubric
@@ -92,3 +93,106 @@ def test_the_rubric_page_browses_an_imported_model(samm_round, monkeypatch):
     )
     shown = "\n".join(t.value for t in at.text)
     assert "1: Secure Build objective 1" in shown
+
+
+def test_results_and_the_answers_csv_show_the_model_s_own_answer_wording(samm_round, monkeypatch):
+    db, aid = samm_round
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Weighted gap" in df.value.columns)
+    answers = dict(zip(table["Question"], table["Answer"], strict=True))
+    assert answers["I-SB-A-1"] == "1 · Yes, for some applications (0.25)"
+    assert answers["I-SB-B-1"] == "3 · Yes, for most (1)"
+    assert answers["G-SM-A-1"] == "—"  # not answered (it still counts as 0)
+    with open_store(db) as s:
+        rows = {r["question"]: r for r in reports.answer_rows(reports.load_round(s, aid))}
+    assert rows["I-SB-A-1"]["answer"] == "1 · Yes, for some applications (0.25)"
+    assert rows["G-SM-A-1"]["answer"] == ""
+
+
+def test_the_default_rubric_s_answers_still_read_as_levels():
+    from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
+    from groundwork.scoring import NA, UNKNOWN, answer_wording
+
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    for q in rubric.questions:
+        assert [answer_wording(rubric, q.id, level) for level in rubric.levels] == rubric.levels
+        assert answer_wording(rubric, q.id, NA) == "N/A"
+        assert answer_wording(rubric, q.id, UNKNOWN) == "Don't know"
+        assert answer_wording(rubric, q.id, None) is None
+
+
+@pytest.fixture
+def samm_history(samm_round):
+    """Two final rounds of the SAMM system: the fixture's, then one with Governance up."""
+    db, first = samm_round
+    with open_store(db) as s:
+        a = s.assessment(first)
+        s.finalise(first, at="2027-01-10T09:00:00+00:00")
+        second = s.create_assessment(
+            a.scope_id, s.rubric(a.rubric_sha256), "target", "standard", prefill_from=first
+        )
+        s.save_answer(second, "G-SM-A-1", Answer(3))  # level 1 of Strategy and Metrics: 0.5
+        s.finalise(second, at="2027-04-10T09:00:00+00:00")
+    return db, a.scope_id, first, second
+
+
+def test_history_keeps_and_shows_the_parents_scores(samm_history, monkeypatch):
+    db, scope, first, second = samm_history
+    with open_store(db) as s:
+        stored = s.summaries([first, second])
+        assert stored[first]["parents"] == {"I": pytest.approx(0.3125), "G": 0.0}
+        assert stored[second]["parents"]["G"] == pytest.approx(0.5)
+        rows = reports.history(s, scope)
+    assert [r["parents"]["G"] for r in rows] == [0.0, pytest.approx(0.5)]
+    at = open_page("pages/history.py", db, monkeypatch, scope=str(scope))
+    assert_clean(at)
+    table = next(df.value for df in at.dataframe if "Overall score" in df.value.columns)
+    assert list(table["Implementation"]) == [0.31, 0.31]
+    assert list(table["Governance"]) == [0.0, 0.5]
+    assert "Verdict" not in table.columns, "a model without gates has no verdict to show"
+    assert "Percent to target" in table.columns
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "Scores by part over the rounds" in shown
+
+
+def test_summaries_from_before_parent_scores_are_recomputed_with_them(samm_history):
+    db, scope, first, second = samm_history
+    with open_store(db) as s:  # the database as it was before parents were kept
+        s.db.execute("alter table round_summaries drop column parents")
+        s.db.execute("update round_summaries set scoring_version = '1'")
+        s.db.execute("delete from _sqlite_migrations where name = 'm011_parent_scores'")
+        s.db.conn.commit()
+    reports._FINAL_SUMMARIES.clear()
+    with open_store(db) as s:
+        assert s.summaries([first, second]) == {}, "an older version's summary is not used"
+        rows = reports.history(s, scope)
+        assert [r["parents"]["G"] for r in rows] == [0.0, pytest.approx(0.5)]
+        assert s.summaries([second])[second]["parents"]["G"] == pytest.approx(0.5)
+
+
+def test_results_lead_an_ungated_model_with_its_score_and_percent_to_target(
+    samm_round, monkeypatch
+):
+    db, aid = samm_round
+    at = open_page("pages/results.py", db, monkeypatch, round=str(aid))
+    assert_clean(at)
+    assert not at.success and not [e for e in at.error if "ready" in e.value.lower()]
+    # overall (0.3125 + 0) / 2; percent to target (0.25 + 1) / 18 activities at 1 each
+    assert at.info[0].value.startswith("**Score 0.16 of 3 · 7% of the way to Target posture**")
+    assert "no go/no-go verdict" in at.info[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Percent to target"] == "7%" and "Readiness" not in metrics
+
+
+def test_an_ungated_model_with_nothing_answered_says_so(samm_round, monkeypatch):
+    from groundwork.scoring import gated
+
+    db, aid = samm_round
+    with open_store(db) as s:
+        rubric = s.rubric(s.assessment(aid).rubric_sha256)
+        empty = s.create_assessment(s.assessment(aid).scope_id, rubric, "target", "standard")
+    assert not gated(rubric, "target")
+    at = open_page("pages/results.py", db, monkeypatch, round=str(empty))
+    assert_clean(at)
+    assert at.info[0].value.startswith("**No score yet:** no question is answered.")

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import pytest
 from model_fixtures import write_samm
 from playwright.sync_api import expect
-from test_browser import Server, goto, screenshot, serve, wait_for_app
+from test_browser import ARTIFACTS, Server, goto, screenshot, serve, wait_for_app
 
 from groundwork.scoring import Answer
 from groundwork.store import open_store
 
 pytestmark = pytest.mark.browser
+NEXT_QUARTER = "2027-03-01T09:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
@@ -57,5 +58,24 @@ def test_a_samm_zip_becomes_a_rubric_that_scores_by_function_and_stream(server, 
     expect(page.get_by_test_id("stMetric").filter(has_text="Implementation")).to_contain_text(
         re.compile(r"0\.56")  # (0.625 + 0.5) / 2
     )
+    # no gates, so no verdict: the score (0.5625 + 0) / 2 and 2.25 / 18 to target lead
+    expect(page.get_by_text("Score 0.28 of 3 · 12% of the way to Target posture")).to_be_visible()
+    expect(page.get_by_text("Ready for Target posture")).to_have_count(0)
     wait_for_app(page)
     screenshot(page, "models-samm-results")
+    page.get_by_role("heading", name="Questions").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "models-samm-results-questions.png"))
+
+    with open_store(server.db) as s:
+        s.finalise(aid)
+        later = s.create_assessment(
+            system, rubric, "target", "standard", prefill_from=aid, created_at=NEXT_QUARTER
+        )
+        s.save_answer(later, "G-SM-A-1", Answer(3))
+        s.finalise(later, at=NEXT_QUARTER)
+    goto(page, server, f"/history?scope={system}")
+    expect(page.get_by_text("Scores by part over the rounds")).to_be_visible()
+    wait_for_app(page)
+    screenshot(page, "models-samm-history")
+    page.get_by_text("Score and percent to target per round").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "models-samm-history-rounds.png"))

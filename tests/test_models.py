@@ -428,3 +428,11 @@ def test_score_range_is_what_a_dimension_can_score(samm_rubric, dsomm):
 
     assert score_range(samm_rubric) == (0, 3)  # a practice: 3 levels of at most 1
     assert score_range(parse_rubric(dsomm.to_yaml())) == (0, 1)  # a mean of progress
+
+
+def test_the_score_table_gives_an_ungated_model_no_verdict(samm_rubric):
+    from groundwork.cli import _score_table
+
+    table = _score_table(score(samm_rubric, SAMM_ANSWERS, "target", "standard"))
+    assert "Verdict: none: the rubric sets no gate for target." in table
+    assert "READY" not in table and "Percent to target: " in table

@@ -2,7 +2,7 @@
 
 from groundwork import reports
 from groundwork.rubric import DEFAULT_RUBRIC, load_rubric
-from groundwork.scoring import Answer
+from groundwork.scoring import SCORING_VERSION, Answer
 from groundwork.store import open_store
 
 
@@ -189,7 +189,7 @@ def test_finalising_a_round_stores_its_summary(tmp_path):
             "select scoring_version, computed_at from round_summaries where assessment_id = ?",
             [ids["draft"]],
         ).fetchone()
-        assert row == ("1", "2027-01-05T10:00:00+00:00")
+        assert row == (SCORING_VERSION, "2027-01-05T10:00:00+00:00")
 
 
 def test_the_portfolio_and_history_read_stored_summaries_without_scoring(tmp_path, monkeypatch):
@@ -236,7 +236,7 @@ def test_missing_or_outdated_summaries_are_computed_again_and_rewritten(tmp_path
             "the latest final round's summary is stored on first use"
         )
 
-        monkeypatch.setattr(store_module, "SCORING_VERSION", "2")
+        monkeypatch.setattr(store_module, "SCORING_VERSION", "next")
         assert s.summaries([ids["first"]]) == {}, "another version's summary is not used"
         reports._FINAL_SUMMARIES.clear()
         scored = []
@@ -245,7 +245,7 @@ def test_missing_or_outdated_summaries_are_computed_again_and_rewritten(tmp_path
         assert reports.portfolio(s) == want
         assert len(scored) == 2, "the final round and the draft"
         versions = s.db.execute("select scoring_version from round_summaries").fetchall()
-        assert versions == [("2",)]
+        assert versions == [("next",)]
 
 
 def test_a_read_only_database_still_shows_the_portfolio(tmp_path):

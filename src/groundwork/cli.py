@@ -96,6 +96,8 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _score_table(card: Scorecard) -> str:
+    from groundwork.scoring import gated
+
     lines = [
         f"{card.rubric.title} ({card.rubric.id} {card.rubric.version})",
         f"Target stage: {card.stage}   Risk tier: {card.tier}",
@@ -112,10 +114,12 @@ def _score_table(card: Scorecard) -> str:
     readiness = "—" if card.readiness is None else f"{card.readiness:.0%}"
     lines += [
         f"{'Overall':<34}{_fmt(card.score):>7}{_fmt(card.target):>8}{_fmt(card.gap):>6}",
-        f"Readiness: {readiness}",
+        f"{'Readiness' if gated(card.rubric, card.stage) else 'Percent to target'}: {readiness}",
         "",
     ]
-    if card.verdict.passed:
+    if not gated(card.rubric, card.stage):  # an imported model: nothing to pass or fail
+        lines.append(f"Verdict: none: the rubric sets no gate for {card.stage}.")
+    elif card.verdict.passed:
         lines.append(f"Verdict: READY for {card.stage}: every floor is met.")
     else:
         lines.append(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from groundwork.roadmap import DEFAULT_WAVE_DAYS, Roadmap, build_roadmap
 from groundwork.rubric import Rubric
-from groundwork.scoring import Scorecard, answer_text, score, summarise
+from groundwork.scoring import Scorecard, answer_wording, score, summarise
 from groundwork.store import Assessment, Store
 from groundwork.store.portfolio import SYSTEM_COLUMNS
 
@@ -176,6 +176,8 @@ def history(store: Store, scope_id: int) -> list[dict]:
             "verdict": summary["verdict"] == "ready",
         }
         row.update(summary["dimensions"])
+        if summary.get("parents"):  # a rubric with parents: SAMM's business functions
+            row["parents"] = summary["parents"]
         out.append(row)
     return out
 
@@ -251,7 +253,7 @@ def answer_rows(rnd: Round) -> list[dict]:
                 "question": q.id,
                 "dimension": q.dimension,
                 "text": rnd.rubric.question(q.id).text,
-                "answer": "" if q.answer is None else answer_text(q.answer),
+                "answer": "" if q.answer is None else answer_wording(rnd.rubric, q.id, q.answer),
                 "confidence": given.confidence if given and given.confidence else "",
                 "evidence": given.evidence if given else "",
                 "notes": given.notes if given else "",

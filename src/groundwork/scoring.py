@@ -60,6 +60,20 @@ def answer_text(value: int | str | None) -> int | str | None:
     return {NA: "N/A", UNKNOWN: "Don't know"}.get(value, value)  # type: ignore[arg-type]
 
 
+def answer_wording(rubric: Rubric, question_id: str, value: int | str | None) -> int | str | None:
+    """How an answer reads in tables and exports. For a model with its own answers (a
+    question's answer wording, or levels worth a value) as Assess offers it, with what it
+    counts for: "1 · Yes, for some applications (0.25)". Otherwise as :func:`answer_text`,
+    so the default rubric's tables still show the level."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return answer_text(value)
+    q = rubric.question(question_id)
+    if not (q.labels or rubric.has_values):
+        return value
+    wording = f"{value} · {rubric.label(value, q)}"
+    return f"{wording} ({_fmt(rubric.value(value))})" if rubric.has_values else wording
+
+
 def carry_answers(rubric: Rubric, answers: Mapping[str, Answer]) -> dict[str, Answer]:
     """Answers keyed by this rubric's question ids, following ``replaces`` from older
     versions and dropping levels the scale no longer has (as a pre-filled round does)."""
@@ -281,18 +295,21 @@ class Scorecard:
 # The version of the scoring rules. A final round's summary is stored with the version
 # that computed it; raise this whenever a change to scoring could change a summary (a
 # score, the readiness, the verdict or its blockers), so stored summaries are recomputed.
-SCORING_VERSION = "1"
+# 2: summaries carry the parents' scores (a SAMM business function's, a DSOMM dimension's).
+SCORING_VERSION = "2"
 
 
 def summarise(card: Scorecard) -> dict[str, Any]:
     """What the portfolio and the history show of a round: verdict, blocker count,
-    readiness, overall score and each dimension's score (unrounded)."""
+    readiness, overall score, each dimension's score and each parent's (unrounded; no
+    parents for a rubric without them)."""
     return {
         "verdict": "ready" if card.verdict.passed else "not ready",
         "blockers": len(card.verdict.blockers),
         "readiness": card.readiness,
         "score": card.score,
         "dimensions": {d.id: d.score for d in card.dimensions},
+        "parents": {p.id: p.score for p in card.parents},
     }
 
 
@@ -340,6 +357,13 @@ def gate_floors(rubric: Rubric, stage: str, tier: str) -> tuple[dict[str, Floor]
                 raise_to(questions, gate.tiers[t].questions, TIER_FLOOR, source)
                 raise_to(dimensions, gate.tiers[t].dimensions, TIER_FLOOR, source)
     return questions, dimensions
+
+
+def gated(rubric: Rubric, stage: str) -> bool:
+    """Whether a verdict for ``stage`` means anything: some gate up to it sets a floor or
+    a coverage. An imported model (SAMM, DSOMM) has none, so it "passes" whatever the
+    answers, and its score and percent to target are what say where a round stands."""
+    return any(s in rubric.gates for s in rubric.stages_up_to(stage))
 
 
 def min_answered(rubric: Rubric, stage: str) -> float:
@@ -582,6 +606,17 @@ def score_range(rubric: Rubric) -> tuple[float, float]:
         for v in (low, high)
     ]
     return min(ends), max(ends)
+
+
+def parent_score_range(rubric: Rubric) -> tuple[float, float]:
+    """The lowest and highest score a parent can have (for chart axes): its dimensions'
+    range, or for parents that add their dimensions up, the largest parent's sum."""
+    low, high = score_range(rubric)
+    if rubric.scoring.parents != "sum":
+        return low, high
+    sizes = [sum(d.parent == p.id for d in rubric.dimensions) for p in rubric.parents]
+    most = max(sizes, default=1) or 1
+    return min(low, low * most), high * most
 
 
 def _parent_scores(rubric: Rubric, dimensions: list[DimensionScore]) -> list[ParentScore]:

@@ -195,18 +195,19 @@ class Rounds(StoreBase):
         for chunk in _chunks(assessment_ids):
             cursor = self.db.conn.execute(
                 "select s.assessment_id, s.verdict, s.blockers, s.readiness, s.score,"
-                " s.dimensions from round_summaries s join assessments a"
+                " s.dimensions, s.parents from round_summaries s join assessments a"
                 " on a.id = s.assessment_id and a.status = 'final'"
                 f" where s.scoring_version = ? and s.assessment_id in ({_marks(chunk)})",
                 [SCORING_VERSION, *chunk],
             )
-            for aid, verdict, blockers, readiness, score_, dims in cursor:
+            for aid, verdict, blockers, readiness, score_, dims, parents in cursor:
                 out[aid] = {
                     "verdict": verdict,
                     "blockers": blockers,
                     "readiness": readiness,
                     "score": score_,
                     "dimensions": json.loads(dims),
+                    "parents": json.loads(parents or "{}"),
                 }
         return out
 
@@ -224,11 +225,13 @@ class Rounds(StoreBase):
     def _save_summaries(self, summaries: dict[int, dict[str, Any]], at: str) -> None:
         self.db.conn.executemany(
             "insert into round_summaries (assessment_id, scoring_version, verdict, blockers,"
-            " readiness, score, dimensions, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?)"
+            " readiness, score, dimensions, parents, computed_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " on conflict (assessment_id) do update set scoring_version ="
             " excluded.scoring_version, verdict = excluded.verdict, blockers ="
             " excluded.blockers, readiness = excluded.readiness, score = excluded.score,"
-            " dimensions = excluded.dimensions, computed_at = excluded.computed_at",
+            " dimensions = excluded.dimensions, parents = excluded.parents,"
+            " computed_at = excluded.computed_at",
             [
                 (
                     aid,
@@ -238,6 +241,7 @@ class Rounds(StoreBase):
                     s["readiness"],
                     s["score"],
                     json.dumps(s["dimensions"]),
+                    json.dumps(s.get("parents", {})),
                     at,
                 )
                 for aid, s in summaries.items()

@@ -376,3 +376,11 @@ def m010_compiled_rubrics(db: Database) -> None:
             "update rubrics set compiled = ? where sha256 = ?",
             [compile_rubric(rubric), row["sha256"]],
         )
+
+
+@migrations()
+def m011_parent_scores(db: Database) -> None:
+    """A round's summary keeps its parents' scores too (SAMM's business functions, DSOMM's
+    dimensions), so History shows them without scoring every round again. Summaries
+    stored before this carry an older scoring version and are recomputed when first read."""
+    db["round_summaries"].add_column("parents", str)  # JSON: parent id -> score

@@ -12,7 +12,7 @@ import streamlit as st
 from groundwork import excel, words
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric
 from groundwork.rubric_cache import load_rubric_file
-from groundwork.scoring import Answer, Scorecard, answer_text
+from groundwork.scoring import Answer, Scorecard, answer_wording
 from groundwork.store import Store, StoreError
 from groundwork.ui import auth
 from groundwork.ui.db import connect
@@ -167,7 +167,8 @@ def answer_details(card: Scorecard, answers: dict[str, Answer]) -> None:
         ):
             for q, given in items:
                 confidence = f" · confidence {given.confidence} of 5" if given.confidence else ""
-                st.markdown(f"**{plain(q.id)}** · {plain(answer_text(given.value))}{confidence}")
+                said = answer_wording(card.rubric, q.id, given.value)
+                st.markdown(f"**{plain(q.id)}** · {plain(said)}{confidence}")
                 lines = []
                 if given.evidence:
                     lines.append(f"Evidence: {given.evidence}")

@@ -9,6 +9,7 @@ import streamlit as st
 from groundwork import charts, compare, reports, tracking
 from groundwork.excel.delta import delta_workbook
 from groundwork.rubric import Rubric
+from groundwork.scoring import parent_score_range, score_range
 from groundwork.store import Assessment, Store
 from groundwork.tracking import Delta, value_text
 from groundwork.ui import PAGES, VERDICT_ICON, XLSX, count, file_name, query_int, store, who
@@ -51,11 +52,7 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
     st.markdown("**Dimension scores over the rounds**")
     st.plotly_chart(
         charts.trend(
-            rows,
-            [(d.id, d.title) for d in rubric.dimensions],
-            rubric.min_level,
-            rubric.max_level,
-            shade,
+            rows, [(d.id, d.title) for d in rubric.dimensions], *score_range(rubric), shade
         ),
         config={"displayModeBar": False},
         key=f"trend-{scope_id}",
@@ -70,11 +67,43 @@ def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
         notes.append("Hollow markers are draft rounds: their answers may still change.")
     if notes:
         st.caption(" ".join(notes))
+    parent_trend(scope_id, rows, rubric)
 
 
-def rounds_table(rows: list[dict]) -> None:
-    """Verdict, blockers and readiness of every round, oldest first."""
-    st.markdown("**Verdict and readiness per round**")
+def parent_series(rows: list[dict], rubric: Rubric) -> list[tuple[str, str]]:
+    """(id, title) of every parent a round of these has a score for (a SAMM business
+    function), in the rubric's order, then any only older rounds have; none without."""
+    seen = {pid for r in rows for pid in r.get("parents", {})}
+    ordered = [(p.id, p.title) for p in rubric.parents if p.id in seen]
+    ordered += [(pid, pid) for pid in sorted(seen - {p for p, _ in ordered})]
+    titles = [t for _, t in ordered]
+    return [(pid, t if titles.count(t) == 1 else f"{t} ({pid})") for pid, t in ordered]
+
+
+def parent_trend(scope_id: int, rows: list[dict], rubric: Rubric) -> None:
+    """A line per parent over the rounds, for a rubric whose dimensions have parents."""
+    series = parent_series(rows, rubric)
+    if not series:
+        return
+    st.markdown("**Scores by part over the rounds**")
+    points = [{"date": r["date"], "status": r["status"], **r.get("parents", {})} for r in rows]
+    st.plotly_chart(
+        charts.trend(points, series, *parent_score_range(rubric)),
+        config={"displayModeBar": False},
+        key=f"parent-trend-{scope_id}",
+    )
+
+
+def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
+    """Verdict, blockers, readiness and overall score of every round, oldest first, and
+    each part's score for a rubric with parents (no verdict for a rubric without gates)."""
+    ungated = rubric is not None and not rubric.gates  # no floor behind a verdict
+    st.markdown(
+        "**Score and percent to target per round**"
+        if ungated
+        else "**Verdict and readiness per round**"
+    )
+    series = parent_series(rows, rubric) if rubric is not None else []
     frame = pd.DataFrame(
         [
             {
@@ -88,9 +117,14 @@ def rounds_table(rows: list[dict]) -> None:
                 "Readiness": None if r["readiness"] is None else r["readiness"] * 100,
                 "Overall score": None if r["overall"] is None else round(r["overall"], 2),
             }
+            | {title: _round(r.get("parents", {}).get(pid)) for pid, title in series}
             for r in rows
         ]
     )
+    if ungated:
+        frame = frame.drop(columns=["Verdict", "Blockers"]).rename(
+            columns={"Readiness": "Percent to target"}
+        )
     st.dataframe(
         frame,
         hide_index=True,
@@ -99,9 +133,17 @@ def rounds_table(rows: list[dict]) -> None:
             "Readiness": st.column_config.ProgressColumn(
                 "Readiness", format="%.0f%%", min_value=0, max_value=100
             ),
+            "Percent to target": st.column_config.ProgressColumn(
+                "Percent to target", format="%.0f%%", min_value=0, max_value=100
+            ),
             "Overall score": st.column_config.NumberColumn(format="%.2f"),
-        },
+        }
+        | {title: st.column_config.NumberColumn(format="%.2f") for _, title in series},
     )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def new_round_from(s: Store, scope_id: int, rounds: list[Assessment], rubric: Rubric) -> None:
