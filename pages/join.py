@@ -34,8 +34,10 @@ def join_form(s: Store) -> None:
             help="The facilitator sees it; the room does not.",
         )
         role = st.selectbox("Your role", workshop.ROOM_ROLES, format_func=str.capitalize)
-        if st.form_submit_button("Join", type="primary", width="stretch"):
+        pressed = st.form_submit_button("Join", type="primary", width="stretch")
+        if pressed and not ui.done_just_now(f"join-{code}"):
             token = s.join_workshop(code, alias, role)
+            ui.did(f"join-{code}")
             st.query_params.clear()
             st.query_params["token"] = token
             st.rerun()

@@ -4,6 +4,7 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.ui import auth, outcomes
+from groundwork.ui.text import distinct
 
 st.title("Outcomes")
 st.caption(
@@ -13,7 +14,7 @@ st.caption(
 )
 
 with ui.friendly_errors(), ui.store() as s:
-    systems = {x.id: s.scope_path(x.id) for x in s.scopes(kind="system")}
+    systems = distinct({x.id: s.scope_path(x.id) for x in s.scopes(kind="system")})
     if not systems:
         st.info("No AI system yet. Add one on the Portfolio page.")
     else:

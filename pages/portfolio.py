@@ -7,7 +7,7 @@ from groundwork import demo, reports, ui
 from groundwork.limits import MAX_LOGO_BYTES, MAX_LOGO_SIDE
 from groundwork.store import Store
 from groundwork.ui import auth, portfolio
-from groundwork.ui.text import plain
+from groundwork.ui.text import distinct, plain
 
 
 def branding(s: Store, orgs: list[dict], org_names: dict) -> None:
@@ -197,7 +197,7 @@ with ui.friendly_errors(), ui.store() as s:
 
         with right, st.form("rename", clear_on_submit=True):
             st.markdown("**Rename or move to another stage**")
-            names = {r["scope_id"]: f"{r['name']} ({r['kind']})" for r in rows}
+            names = distinct({r["scope_id"]: f"{r['name']} ({r['kind']})" for r in rows})
             kinds = {r["scope_id"]: r["kind"] for r in rows}
             target = st.selectbox("Which", list(names), format_func=names.get)
             new_name = st.text_input("New name (leave empty to keep)")
@@ -220,7 +220,7 @@ with ui.friendly_errors(), ui.store() as s:
         if is_admin:
             branding(s, orgs, org_names)
 
-        systems_all = {r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"}
+        systems_all = distinct({r["scope_id"]: r["name"] for r in rows if r["kind"] == "system"})
         if systems_all:
             st.divider()
             pick = st.selectbox(

@@ -688,6 +688,22 @@ def test_an_outcome_added_on_the_page_is_stored(tmp_path, monkeypatch):
     )
 
 
+def test_a_measure_named_like_markdown_shows_as_typed_in_the_value_form(tmp_path, monkeypatch):
+    from groundwork.outcomes import Measure, Outcome
+
+    db = tmp_path / "gw.db"
+    name = "**bold** http://x.example"
+    with open_store(db) as s:
+        org = s.create_organisation("Acme")
+        bot = s.create_scope(org, "system", "Bot", stage="pilot", tier="minimal")
+        s.save_outcome(bot, Outcome(Measure(name, baseline=1.0, baseline_date=None)), who="t")
+        (o,) = s.outcomes(bot)
+    at = open_page("pages/outcomes.py", db, monkeypatch, scope=str(bot))
+    assert_clean(at)
+    [measure] = [r for r in at.radio if r.key == f"ov-{o.id}-m"]
+    assert all("**" not in label and "http://x" not in label for label in measure.options)
+
+
 def test_results_warn_when_a_counter_measure_got_worse_while_the_headline_improved(
     demo_db, monkeypatch
 ):

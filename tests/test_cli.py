@@ -378,3 +378,23 @@ def test_fail_on_blockers_gives_a_pipeline_an_exit_code(capsys):
     assert main(["score", rubric, pilot, "--stage", "pilot", "--fail-on-blockers"]) == NOT_READY
     assert main(["score", rubric, near]) == 0
     capsys.readouterr()
+
+
+def test_export_into_a_missing_folder_or_with_a_logo_that_is_no_image_says_so(
+    run_cli, tmp_path, monkeypatch
+):
+    from groundwork import demo
+
+    monkeypatch.setenv("GROUNDWORK_DB", str(demo.reset(tmp_path / "demo.db")))
+    for argv in (
+        ["export", "--assessment", "1", str(tmp_path / "nowhere" / "x.xlsx")],
+        ["export", "--portfolio", str(tmp_path / "nowhere" / "p.xlsx")],
+        ["export", "--assessment", "1", str(tmp_path / "nowhere" / "x.json")],
+    ):
+        code, _, err = run_cli(*argv)
+        assert code != 0 and "no folder" in err and "Traceback" not in err
+    fake = tmp_path / "logo.png"
+    fake.write_text("id: not an image")
+    code, _, err = run_cli("export", "--assessment", "1", tmp_path / "r.xlsx", "--logo", fake)
+    assert code != 0 and "not a readable PNG or JPEG" in err and "Traceback" not in err
+    assert not (tmp_path / "r.xlsx").exists()

@@ -113,3 +113,15 @@ def test_rubric_text_is_not_a_list_or_a_rule():
     assert rubric_text("* item") == r"\* item"
     assert rubric_text("***") == r"\*\*\*"
     assert rubric_text("# Heading") == r"\# Heading"
+
+
+def test_options_that_read_alike_are_told_apart_and_the_others_left_as_they_are():
+    from groundwork.ui.text import distinct
+
+    labels = {10: "Bot — Q1 review (draft)", 11: "Bot — Q1 review (draft)", 12: "Other"}
+    assert distinct(labels) == {
+        10: "Bot — Q1 review (draft) · #10",
+        11: "Bot — Q1 review (draft) · #11",
+        12: "Other",
+    }
+    assert len(set(distinct(labels).values())) == len(labels)

@@ -132,3 +132,20 @@ def test_flagged_first_is_a_permutation_with_flags_in_front(rooms):
     assert sorted(s.question_id for s in ordered) == sorted(s.question_id for s in items)
     flags = [s.flagged for s in ordered]
     assert flags == sorted(flags, reverse=True)
+
+
+def test_the_join_link_uses_the_address_the_console_was_opened_at(monkeypatch):
+    """Served on another port than 8501, the link must still reach this server."""
+    from groundwork import join
+
+    monkeypatch.delenv(join.PUBLIC_URL_ENV, raising=False)
+    seen = "http://127.0.0.1:8611/workshop?round=3"
+    assert join.public_url(None, seen=seen) == "http://127.0.0.1:8611"
+    assert join.join_link(join.public_url(None, seen=seen), "ACD234") == (
+        "http://127.0.0.1:8611/join?code=ACD234"
+    )
+    monkeypatch.setenv(join.PUBLIC_URL_ENV, "https://groundwork.example.org")
+    assert join.public_url(None, seen=seen) == "https://groundwork.example.org"
+    assert join.public_url("http://192.168.1.20:8611", seen=seen) == "http://192.168.1.20:8611"
+    monkeypatch.delenv(join.PUBLIC_URL_ENV)
+    assert join.public_url(None, seen=None) == join.FALLBACK_URL

@@ -36,8 +36,12 @@ def room(store, round_id):
     )
 
 
-def test_open_gives_a_short_unambiguous_code_unique_among_open_ones(store, round_id):
-    codes = {store.open_workshop(round_id).code for _ in range(30)}
+def test_open_gives_a_short_unambiguous_code_unique_among_open_ones(store, round_id, tiny_rubric):
+    system = store.scope(store.assessment(round_id).scope_id)
+    rounds = [
+        store.create_assessment(system.id, tiny_rubric, "live", "low") for _ in range(30)
+    ]  # one open workshop per round
+    codes = {store.open_workshop(aid).code for aid in rounds}
     assert len(codes) == 30
     for code in codes:
         assert len(code) == ws.CODE_LENGTH and set(code) <= set(ws.CODE_ALPHABET)
@@ -221,6 +225,22 @@ def test_import_an_offline_participant(store, room):
     with pytest.raises(StoreError):  # a bad answer: nothing of it lands
         store.import_participant(w.id, "Eve", "risk", {"A-1": Answer(2), "B-1": Answer(7)})
     assert [m.alias for m in store.members(w.id)] == ["Ana", "Bo", "Dee"]
+
+
+def test_opening_a_workshop_twice_on_a_round_gives_the_one_already_open(store, round_id):
+    """A double click on "Open a workshop" must not start a second room nobody watches."""
+    first = store.open_workshop(round_id, who="fran")
+    assert store.open_workshop(round_id, who="fran").id == first.id
+    store.close_workshop(first.id, who="fran")
+    assert store.open_workshop(round_id, who="fran").id != first.id  # closed: a new one
+
+
+def test_finalising_a_round_closes_its_open_workshop(store, room, round_id):
+    w, ana, _ = room
+    store.finalise(round_id, who="fran")
+    assert store.workshop(w.id).status == "closed"
+    with pytest.raises(StoreError, match="closed"):
+        store.join_workshop(w.code, "Cy", "engineering")
 
 
 def test_a_final_round_cannot_host_a_workshop(store, round_id):

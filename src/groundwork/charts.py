@@ -26,8 +26,9 @@ SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "pentagon"
 
 
 def text(value: object) -> str:
-    """User or rubric text as plotly shows it: literally, never as its HTML subset."""
-    return html.escape("" if value is None else str(value))
+    """User or rubric text as plotly shows it: literally, never as its HTML subset. Only
+    <, > and & start markup there; quotes stay as they are (plotly would show &quot;)."""
+    return html.escape("" if value is None else str(value), quote=False)
 
 
 def short(value: object, width: int = 48) -> str:

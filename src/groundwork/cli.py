@@ -348,11 +348,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_path(path: str) -> Path:
+def _export_path(path: str, json_too: bool = False) -> Path:
     out = Path(path)
-    if out.suffix.lower() != ".xlsx":
-        raise CommandError(f"{path}: the output file must end in .xlsx")
+    if out.suffix.lower() != ".xlsx" and not (json_too and out.suffix.lower() == ".json"):
+        also = " (or .json, for the whole assessment)" if json_too else ""
+        raise CommandError(f"{path}: the output file must end in .xlsx{also}")
+    if not out.parent.is_dir():
+        raise CommandError(f"{path}: there is no folder {out.parent} to write it in")
     return out
+
+
+def _write(out: Path, data: bytes | str) -> None:
+    try:
+        if isinstance(data, str):
+            out.write_text(data, encoding="utf-8")
+        else:
+            out.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"{out}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _check_logo(path: str) -> None:
+    """The logo is a readable PNG or JPEG, read from its header before anything is built."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format
+            image.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError):
+        raise CommandError(f"{path}: the logo is not a readable PNG or JPEG image") from None
+    if kind not in ("PNG", "JPEG"):
+        raise CommandError(f"{path}: the logo must be a PNG or JPEG image, not {kind}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -366,7 +393,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         return _export_portfolio(args)
     if args.delta:
         return _export_delta(args)
-    if args.out.lower().endswith(".json"):
+    out = _export_path(args.out, json_too=True)
+    if out.suffix.lower() == ".json":
         from groundwork.interchange import export_json
 
         with open_store() as store:
@@ -374,9 +402,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 text = export_json(store, args.assessment)
             except StoreError as exc:
                 raise CommandError(str(exc)) from None
-        Path(args.out).write_text(text, encoding="utf-8")
+        _write(out, text)
         print(f"Assessment {args.assessment} written to {args.out} (groundwork.assessment v2)")
         return 0
+    if args.logo:
+        _check_logo(args.logo)
     with open_store() as store:
         try:
             data = export_workbook(
@@ -384,8 +414,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         except StoreError as exc:
             raise CommandError(str(exc)) from None
-    out = _export_path(args.out)
-    out.write_bytes(data)
+    _write(out, data)
     print(f"Roadmap workbook of assessment {args.assessment} written to {out}")
     return 0
 
@@ -397,7 +426,7 @@ def _export_portfolio(args: argparse.Namespace) -> int:
     out = _export_path(args.out)
     with open_store() as store:
         data = portfolio_workbook(store)
-    out.write_bytes(data)
+    _write(out, data)
     print(f"Portfolio workbook written to {out}")
     return 0
 
@@ -413,7 +442,7 @@ def _export_delta(args: argparse.Namespace) -> int:
             data = delta_workbook(store, first, second, accent=args.accent)
         except StoreError as exc:
             raise CommandError(str(exc)) from None
-    out.write_bytes(data)
+    _write(out, data)
     print(f"Delta workbook of assessments {first} and {second} written to {out}")
     return 0
 

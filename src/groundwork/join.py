@@ -2,9 +2,9 @@
 
 The link starts with the server's public address, which only the person running it
 knows (a laptop's address on the room's network, or a name behind a reverse proxy with
-TLS): ``GROUNDWORK_PUBLIC_URL``, else what the facilitator types on the console, else
-this machine's own address. The QR code is drawn by segno, a pure-Python library, so no
-image is fetched from anywhere.
+TLS): what the facilitator types on the console, else ``GROUNDWORK_PUBLIC_URL``, else the
+address the facilitator's own browser reached the console at. The QR code is drawn by
+segno, a pure-Python library, so no image is fetched from anywhere.
 """
 
 from __future__ import annotations
@@ -20,14 +20,23 @@ FALLBACK_URL = "http://localhost:8501"
 JOIN_PATH = "join"
 
 
-def public_url(typed: str | None = None) -> str:
+def public_url(typed: str | None = None, seen: str | None = None) -> str:
     """The base address participants use: typed on the console, else the environment,
-    else localhost (which works only on this machine, and the console says so)."""
-    for candidate in (typed, os.environ.get(PUBLIC_URL_ENV)):
+    else ``seen`` (the scheme, host and port the console was opened at), else localhost
+    (which works only on this machine, and the console says so)."""
+    for candidate in (typed, os.environ.get(PUBLIC_URL_ENV), origin(seen)):
         base = (candidate or "").strip().rstrip("/")
         if base and check_base(base) is None:
             return base
     return FALLBACK_URL
+
+
+def origin(url: str | None) -> str | None:
+    """'http://host:8611' of 'http://host:8611/workshop?round=3'; None for no URL."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def check_base(base: str) -> str | None:

@@ -181,6 +181,16 @@ class Rounds(StoreBase):
                 [stamp, stamp, assessment_id],
             )
             self._audit(who, "finalise", "assessment", assessment_id, "status", "draft", "final")
+            # a final round takes no more answers: its open workshops close with it
+            for (wid,) in self.db.conn.execute(
+                "select id from workshops where assessment_id = ? and status = 'open'",
+                [assessment_id],
+            ).fetchall():
+                self.db.conn.execute(
+                    "update workshops set status = 'closed', closed_at = ? where id = ?",
+                    [stamp, wid],
+                )
+                self._audit(who, "close", "workshop", wid, "status", "open", "closed")
             self._save_summaries({assessment_id: self._summarise(current)}, stamp)
 
     def _summarise(self, a: Assessment) -> dict[str, Any]:

@@ -121,13 +121,22 @@ class Workshops(StoreBase):
     def open_workshop(
         self, assessment_id: int, *, who: str = "", hours: int = DEFAULT_HOURS
     ) -> Workshop:
-        """A new workshop on a draft round, with a join code no open workshop uses."""
+        """A new workshop on a draft round, with a join code no open workshop uses; the
+        round's open workshop when it has one (a round is run by one room at a time, and a
+        second click on "Open" must not start a second room nobody watches)."""
         if not 1 <= int(hours) <= MAX_HOURS:
             raise StoreError(f"a workshop lasts 1 to {MAX_HOURS} hours")
         with self.write():
             if self.assessment(assessment_id).final:
                 raise StoreError("this round is final: open the workshop on a draft round")
             conn = self.db.conn
+            running = conn.execute(
+                "select id from workshops where assessment_id = ? and status = 'open'"
+                " and expires_at > ? order by id desc",
+                [assessment_id, now()],
+            ).fetchone()
+            if running:
+                return self.workshop(running[0])
             for _ in range(50):  # 24^6 codes: a clash is rare, fifty in a row is impossible
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 if not conn.execute(

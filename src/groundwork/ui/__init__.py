@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +17,7 @@ from groundwork.scoring import Answer, Scorecard, answer_wording
 from groundwork.store import Store, StoreError
 from groundwork.ui import auth
 from groundwork.ui.db import connect
-from groundwork.ui.text import plain
+from groundwork.ui.text import distinct, plain
 
 log = logging.getLogger("groundwork")
 
@@ -56,6 +57,21 @@ def who() -> str:
     return user.name if user else "anonymous"
 
 
+AGAIN_SECONDS = 5.0  # a second press of a create button this soon is a double click
+
+
+def done_just_now(action: str) -> bool:
+    """True when this session did ``action`` a moment ago: a double click on a button
+    that creates something (a round, a seat in a workshop) creates it once."""
+    at = st.session_state.get(f"did-{action}")
+    return at is not None and time.monotonic() - at < AGAIN_SECONDS
+
+
+def did(action: str) -> None:
+    """Note that ``action`` was just done (see :func:`done_just_now`)."""
+    st.session_state[f"did-{action}"] = time.monotonic()
+
+
 def query_int(name: str) -> int | None:
     value = st.query_params.get(name)
     try:
@@ -89,7 +105,9 @@ def round_picker(s: Store, key: str = "round") -> int | None:
         st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
         return None
     # selectbox options are plain text: no escaping needed (or wanted) here
-    labels = {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
+    labels = distinct(
+        {a.id: f"{s.scope_path(a.scope_id)} — {a.label} ({a.status})" for a in rounds}
+    )
     ids = list(reversed(list(labels)))
     current = query_int(key)
     if st.query_params.get(key) is not None and current not in labels:

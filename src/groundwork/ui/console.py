@@ -32,7 +32,7 @@ def open_form(s: Store, aid: int) -> None:
 def join_panel(w: Workshop, *, large: bool = False) -> None:
     """The join code, the link and its QR code (drawn here: nothing is fetched)."""
     typed = st.session_state.get(PUBLIC_URL_KEY)
-    base = join.public_url(typed)
+    base = join.public_url(typed, seen=st.context.url)
     link = join.join_link(base, w.code)
     left, right = st.columns([3, 2])
     with left:

@@ -14,7 +14,7 @@ from groundwork.store import Assessment, Store
 from groundwork.tracking import Delta, value_text
 from groundwork.ui import PAGES, VERDICT_ICON, XLSX, count, file_name, query_int, store, who
 from groundwork.ui.auth import current_user
-from groundwork.ui.text import plain
+from groundwork.ui.text import distinct, plain
 
 MOVES = {tracking.UP: "▲ up", tracking.DOWN: "▼ down", tracking.SAME: "same", "changed": "changed"}
 
@@ -152,7 +152,7 @@ def new_round_from(s: Store, scope_id: int, rounds: list[Assessment], rubric: Ru
     user = current_user()
     if user is None or not user.can("facilitator"):
         return
-    labels = {a.id: f"{a.label} ({a.date}, {a.status})" for a in rounds}
+    labels = distinct({a.id: f"{a.label} ({a.date}, {a.status})" for a in rounds})
     with st.form(f"prefill-{scope_id}"):
         st.markdown("**Start a new round pre-filled from an earlier one**")
         c1, c2 = st.columns(2)
@@ -170,7 +170,7 @@ def new_round_from(s: Store, scope_id: int, rounds: list[Assessment], rubric: Ru
 
 def pick_two(rounds: list[Assessment], scope_id: int) -> tuple[int, int]:
     """Two rounds to compare: the first and the latest unless chosen otherwise."""
-    labels = {a.id: f"{a.label} ({a.date}, {a.status})" for a in rounds}
+    labels = distinct({a.id: f"{a.label} ({a.date}, {a.status})" for a in rounds})
     ids = list(labels)
     c1, c2 = st.columns(2)
     first = c1.selectbox(

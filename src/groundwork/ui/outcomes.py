@@ -12,7 +12,7 @@ from groundwork.outcomes import COUNTER, DIRECTIONS, HEADLINE, Measure, Outcome,
 from groundwork.store import Store
 from groundwork.ui import PAGES, friendly_errors
 from groundwork.ui.auth import current_user
-from groundwork.ui.text import plain
+from groundwork.ui.text import distinct, plain
 
 PAGE = PAGES["outcomes"]
 # what Results must not let pass: no baseline to compare with, and the seed's trap
@@ -151,7 +151,10 @@ def _value_form(store: Store, o: Outcome, who: str) -> None:
         c1, c2, c3 = st.columns([1.4, 1, 1])
         options = [HEADLINE] + ([COUNTER] if o.counter else [])
         names = {HEADLINE: o.headline.name, COUNTER: o.counter.name if o.counter else ""}
-        measure = c1.radio("Measure", options, format_func=names.get, key=f"ov-{o.id}-m")
+        names = distinct(names)  # a radio reads Markdown: the names go through plain()
+        measure = c1.radio(
+            "Measure", options, format_func=lambda k: plain(names[k]), key=f"ov-{o.id}-m"
+        )
         day = c2.date_input("Date", value=dt.date.today(), key=f"ov-{o.id}-d")
         value = c3.number_input("Value", value=None, key=f"ov-{o.id}-v", format="%g")
         if st.form_submit_button("Record value"):

@@ -75,7 +75,8 @@ def start_form(s: Store) -> None:
             ):
                 prefill = last.id
         label = st.text_input("Name of this round", placeholder="e.g. Q1 2027 review")
-        if st.form_submit_button("Start the round", type="primary"):
+        started = st.form_submit_button("Start the round", type="primary")
+        if started and not ui.done_just_now(f"start-round-{scope_id}"):
             chosen = rubric if sha == rubric.sha256 else s.rubric(sha)
             aid = s.create_assessment(
                 scope_id,
@@ -86,6 +87,7 @@ def start_form(s: Store) -> None:
                 label=label.strip(),
                 prefill_from=prefill,
             )
+            ui.did(f"start-round-{scope_id}")
             open_round(aid)
     with st.expander("Work offline, or bring in a round from a file"):
         offline(s, scope_id)

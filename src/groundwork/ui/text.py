@@ -21,6 +21,9 @@ options, dataframe cells) need neither.
 from __future__ import annotations
 
 import re
+from typing import TypeVar
+
+K = TypeVar("K")
 
 # Characters that start Markdown or Streamlit syntax anywhere in a line. Backslash
 # escapes of ASCII punctuation are CommonMark, so the escaped text reads as typed.
@@ -80,3 +83,13 @@ def _prose(text: str) -> str:
     text = _escape(text, _ANYWHERE_BUT_EMPHASIS)
     text = _STAR_RULE.sub(lambda m: m.group().replace("*", "\\*"), text)
     return _BULLET_STAR.sub(lambda m: m.group(1) + "\\*", text)
+
+
+def distinct(labels: dict[K, str]) -> dict[K, str]:
+    """Option labels with no two alike: a label shared by several options gets its key
+    (" · #12"). Streamlit keeps a choice by its label, so two rounds both named "Q1 review"
+    would otherwise turn one into the other on the next rerun."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {k: f"{v} · #{k}" if seen[v] > 1 else v for k, v in labels.items()}
