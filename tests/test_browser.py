@@ -129,12 +129,12 @@ def wait_for_app(page) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    """Full-page screenshot once every chart on the page has drawn (a chart in a tab not
-    shown is drawn but hidden: it is waited for as attached)."""
+    """Full-page screenshot once every chart in view has drawn (one in a tab or expander
+    not open is not drawn until it is opened)."""
     ARTIFACTS.mkdir(exist_ok=True)
     for chart in page.locator('[data-testid="stPlotlyChart"]').all():
-        state = "visible" if chart.is_visible() else "attached"
-        chart.locator(".main-svg").first.wait_for(state=state)
+        if chart.is_visible():
+            chart.locator(".main-svg").first.wait_for()
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

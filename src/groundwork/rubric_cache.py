@@ -75,8 +75,12 @@ def compile_rubric(rubric: Rubric) -> str | None:
     sha = rubric.sha256
     if sha not in _COMPILED:
         try:
-            if hasattr(yaml, "CSafeLoader"):
-                data = yaml.load(rubric.source, Loader=yaml.CSafeLoader)
+            if hasattr(yaml, "CSafeLoader"):  # the safe loader, in C
+                loader = yaml.CSafeLoader(rubric.source)
+                try:
+                    data = loader.get_single_data()
+                finally:
+                    loader.dispose()
             else:  # pragma: no cover - PyYAML built without libyaml
                 data = load_yaml(rubric.source)
             _COMPILED[sha] = json.dumps(_encode(data), ensure_ascii=False)
