@@ -304,12 +304,19 @@ pages = [
     st.Page("pages/portfolio.py", title="Portfolio", icon=":material/dashboard:", default=True),
     st.Page("pages/assess.py", title="Assess", icon=":material/edit_note:"),
     st.Page("pages/results.py", title="Results", icon=":material/fact_check:"),
+    st.Page("pages/history.py", title="History", icon=":material/history:"),
     st.Page("pages/roadmap.py", title="Roadmap", icon=":material/timeline:"),
+    st.Page("pages/outcomes.py", title="Outcomes", icon=":material/monitoring:"),
+    st.Page("pages/workshop.py", title="Workshop", icon=":material/groups:"),
     st.Page("pages/rubric.py", title="Rubric", icon=":material/menu_book:"),
+    st.Page("pages/users.py", title="Users", icon=":material/group:"),
+    st.Page("pages/join.py", title="Join", url_path="join", visibility="hidden"),
 ]
 page = st.navigation(pages)
 with st.sidebar:
     st.caption("Bare app")
+    st.caption("Bare mode: everyone is the same person.")
+st.markdown(":orange-background[:material/lock_open: Bare mode]")
 page.run()
 """
 
@@ -421,7 +428,8 @@ def bare_app(folder: Path, rubric: Rubric, db: Path, aid: int, pid: int) -> Path
         for q in dim.questions
     ]
     (folder / "pages").mkdir(parents=True, exist_ok=True)
-    for name in ("portfolio", "results", "roadmap", "rubric"):
+    others = ("portfolio", "results", "history", "roadmap", "outcomes", "workshop", "rubric")
+    for name in (*others, "users", "join"):
         (folder / "pages" / f"{name}.py").write_text(
             f"import streamlit as st\nst.title({name.title()!r})\n"
         )
