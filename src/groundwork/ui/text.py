@@ -20,6 +20,7 @@ options, dataframe cells) need neither.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TypeVar
 
@@ -60,13 +61,21 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 def plain(value: object) -> str:
     """User or rubric text shown exactly as typed, on one line, in any Markdown element."""
-    text = _CONTROL.sub(" ", "" if value is None else str(value))
-    return _escape(text, _ANYWHERE)
+    return _plain("" if value is None else str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # the same names and levels come back on every rerun
+def _plain(text: str) -> str:
+    return _escape(_CONTROL.sub(" ", text), _ANYWHERE)
 
 
 def rubric_text(value: object) -> str:
     """Rubric prose with only emphasis, inline code and line breaks left working."""
-    text = "" if value is None else str(value)
+    return _rubric_text("" if value is None else str(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a page shows the same rubric prose on every rerun
+def _rubric_text(text: str) -> str:
     text = _CONTROL.sub(lambda m: "\n" if m.group() == "\n" else " ", text.replace("\r\n", "\n"))
     parts: list[str] = []
     last = 0
