@@ -271,3 +271,31 @@ def test_a_full_room_answering_at_once_loses_nothing(store, room, tmp_path, tiny
     assert errors == []
     saved = sum(len(a) for a in store.room_answers(w.id).values())
     assert saved == len(tokens) * len(questions)
+
+
+def test_a_seat_read_once_is_not_reused_in_a_database_replaced_at_the_same_path(
+    tmp_path, tiny_rubric
+):
+    from groundwork.store import release
+
+    def room_in(path):
+        with open_store(path) as s:
+            org = s.create_organisation("Acme")
+            system = s.create_scope(org, "system", "Chatbot")
+            aid = s.create_assessment(system, tiny_rubric, "live", "low")
+            w = s.open_workshop(aid)
+            return s.join_workshop(w.code, "Ana", "business")
+
+    here, other = tmp_path / "gw.db", tmp_path / "other.db"
+    token = room_in(here)
+    room_in(other)  # the same ids: round 1, participant 2
+    with open_store(here) as s:
+        s.save_participant_answer(token, "A-1", value=1)  # the seat is now known
+    release(here)
+    release(other)
+    other.replace(here)
+    with open_store(here) as s:
+        with pytest.raises(StoreError, match="link"):
+            s.save_participant_answer(token, "A-1", value=2)
+        assert s.answers_for([1]) == {1: {}}
+        assert not s.db.execute("select count(*) from answers").fetchone()[0]

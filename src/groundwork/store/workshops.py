@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 
 from groundwork.scoring import NA, UNKNOWN, Answer
 from groundwork.store.base import StoreBase
-from groundwork.store.connection import StoreError, now
+from groundwork.store.connection import StoreError, _file_id, now
 from groundwork.store.records import StoredAnswer, _decode, _encode, _stored
 from groundwork.store.schema import WORKSHOP_CLOSED
 from groundwork.workshop import ROOM_ROLES, consensus_notes
@@ -62,6 +63,12 @@ class Workshop:
     @property
     def is_open(self) -> bool:
         return self.status == "open" and not self.expired
+
+
+# (database file, token hash) -> the seat it opens: read once per process. The file is
+# named by device and inode, so a database replaced under the same path is read afresh.
+_SEATS: dict[tuple[tuple[int, int] | None, str], Seat] = {}
+_SEATS_AT_MOST = 10_000
 
 
 @dataclass(frozen=True)
@@ -455,11 +462,19 @@ class Workshops(StoreBase):
         """The participant page's one way to save: checks the token and that the workshop
         is open, then stores the change as :meth:`change_answer` does (versioned, audited).
 
-        The token is read without the write lock; the database itself refuses an answer
-        of a participant whose workshop is no longer open (m007), so none slips in after
-        the facilitator closed it, and the save is then one statement.
+        The token is read without the write lock, once per process and database file (a
+        token's seat never changes; a replaced file is another file); the database itself
+        refuses an answer of a participant whose workshop is no longer open (m007), so
+        none slips in after the facilitator closed it, and the save is one statement.
         """
-        seat = self.seat(token)
+        key = (_file_id(os.path.abspath(self.path)), token_hash(token or ""))
+        seat = _SEATS.get(key) if key[0] is not None else None
+        if seat is None:
+            seat = self.seat(token)
+            if key[0] is not None:
+                if len(_SEATS) >= _SEATS_AT_MOST:
+                    _SEATS.clear()
+                _SEATS[key] = seat
         try:
             return self.change_answer(
                 seat.assessment_id,
@@ -471,6 +486,7 @@ class Workshops(StoreBase):
             )
         except sqlite3.IntegrityError as exc:
             if WORKSHOP_CLOSED in str(exc):
+                _SEATS.pop(key, None)
                 self.seat(token)  # says closed or expired
                 raise StoreError(CLOSED) from None
             raise
