@@ -253,10 +253,13 @@ def test_download_the_workbook_and_upload_a_filled_questionnaire(server, page, t
     page.get_by_text("Work offline, or bring in a round from a file").click()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(filled))
     wait_for_app(page)
-    page.get_by_role("button", name=re.compile("^Import as a new round")).click()
+    importing = page.get_by_role("button", name=re.compile("^Import as a new round"))
+    expect(importing).to_be_enabled()
+    wait_for_app(page)  # the preview's run has ended: the click is not lost in a rerun
+    importing.click()
     wait_for_app(page)
+    expect(page.get_by_text("32 of 32 questions answered")).to_be_visible(timeout=40_000)
     expect(page).to_have_url(re.compile(r"round=\d+"))
-    expect(page.get_by_text("32 of 32 questions answered")).to_be_visible()
     screenshot(page, "06-imported-questionnaire")
 
 
