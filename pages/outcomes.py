@@ -4,7 +4,6 @@ import streamlit as st
 
 from groundwork import ui
 from groundwork.ui import auth, outcomes
-from groundwork.ui.text import distinct
 
 st.title("Outcomes")
 st.caption(
@@ -14,24 +13,15 @@ st.caption(
 )
 
 with ui.friendly_errors(), ui.store() as s:
-    systems = distinct({x.id: s.scope_path(x.id) for x in s.scopes(kind="system")})
+    systems = {x.id: s.scope_path(x.id) for x in s.scopes(kind="system")}
     if not systems:
         st.info("No AI system yet. Add one on the Portfolio page.")
     else:
-        ids = list(systems)
-        wanted = ui.query_int("scope")
-        chosen = st.selectbox(
-            "AI system",
-            ids,
-            index=ids.index(wanted) if wanted in systems else 0,
-            format_func=systems.get,
-            key="outcomes-scope",
-        )
-        if chosen != wanted:
-            st.query_params["scope"] = str(chosen)
-        for o in s.outcomes(chosen):
+        chosen = ui.url_choice("AI system", systems, key="outcomes-scope")
+        measures = s.outcomes(chosen)
+        for o in measures:
             outcomes.outcome_charts(o, key=f"outcome-{o.id}")
-        if not s.outcomes(chosen):
+        if not measures:
             st.caption("No outcome measure recorded for this system yet.")
         if auth.allowed("facilitator"):  # a viewer reads the measures, not edits them
             st.divider()

@@ -72,6 +72,24 @@ def did(action: str) -> None:
     st.session_state[f"did-{action}"] = time.monotonic()
 
 
+def url_choice(label: str, names: dict[int, str], key: str, param: str = "scope") -> int:
+    """A selectbox of ``names`` (id -> label) that follows ``?param=ID`` in the URL and
+    writes the choice back, so a link lands on it and a reload keeps it."""
+    names = distinct(names)
+    ids = list(names)
+    wanted = query_int(param)
+    chosen = st.selectbox(
+        label,
+        ids,
+        index=ids.index(wanted) if wanted in names else 0,
+        format_func=names.get,
+        key=key,
+    )
+    if chosen != wanted:
+        st.query_params[param] = str(chosen)
+    return chosen
+
+
 def query_int(name: str) -> int | None:
     value = st.query_params.get(name)
     try:

@@ -12,7 +12,7 @@ from groundwork.rubric import Rubric
 from groundwork.scoring import parent_score_range, score_range
 from groundwork.store import Assessment, Store
 from groundwork.tracking import Delta, value_text
-from groundwork.ui import PAGES, VERDICT_ICON, XLSX, count, file_name, query_int, store, who
+from groundwork.ui import PAGES, VERDICT_ICON, XLSX, count, file_name, store, url_choice, who
 from groundwork.ui.auth import current_user
 from groundwork.ui.text import distinct, plain
 
@@ -27,19 +27,8 @@ def scope_picker(s: Store) -> int | None:
         st.page_link(PAGES["assess"], label="Start an assessment", icon=":material/edit_note:")
         return None
     paths = s.scope_paths()
-    names = {i: paths[i] for i in with_rounds}
-    ids = sorted(names, key=names.get)  # type: ignore[arg-type]
-    wanted = query_int("scope")
-    chosen = st.selectbox(
-        "Scope",
-        ids,
-        index=ids.index(wanted) if wanted in ids else 0,
-        format_func=names.get,
-        key="history-scope",
-    )
-    if chosen != wanted:
-        st.query_params["scope"] = str(chosen)
-    return chosen
+    names = dict(sorted(((i, paths[i]) for i in with_rounds), key=lambda item: item[1]))
+    return url_choice("Scope", names, key="history-scope")
 
 
 def trend(s: Store, scope_id: int, rows: list[dict], rubric: Rubric) -> None:
