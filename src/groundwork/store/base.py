@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,12 +16,14 @@ from groundwork.store.connection import (
     StorageError,
     StoreError,
     _enable_wal,
+    _file_id,
     _keep_open,
     _touch,
     database_path,
     now,
     storage_errors,
 )
+from groundwork.store.group_commit import run, write_grouped
 from groundwork.store.schema import migrations
 
 
@@ -48,6 +51,8 @@ class StoreBase:
                 conn.close()
                 raise
         self.db = Database(conn)
+        # statements queued for one file share a transaction (see write_one)
+        self._file_key = (os.path.abspath(self.path), _file_id(os.path.abspath(self.path)))
         self.read_only: str | None = None  # when set, why every write is refused
         _keep_open(self.path)
 
@@ -101,20 +106,21 @@ class StoreBase:
                     raise
 
     def write_one(self, sql: str, args: list | tuple = ()) -> tuple[int, list[dict]]:
-        """One statement as its own transaction, under the same process-wide lock: the
-        rows it changed, and the rows it returns (``returning``) as dicts.
+        """One statement, atomic with the triggers it fires: the rows it changed, and the
+        rows it returns (``returning``) as dicts. Inside an open write() it joins that
+        transaction.
 
-        A statement and the triggers it fires are atomic by themselves, so the hot
-        writes whose checks and audit rows live in the schema need no BEGIN and COMMIT
-        of their own. Inside an open write() it joins that transaction.
+        Otherwise it shares a transaction with the statements that arrive for the same
+        file meanwhile (:mod:`group_commit`). Each keeps its own outcome; a refused
+        statement undoes only itself, and nothing is reported saved before the COMMIT.
         """
         if self.read_only:
             raise StoreError(self.read_only)
-        with _WRITE_LOCK, storage_errors(self.path):
-            cursor = self.db.conn.execute(sql, args)
-            rows = cursor.fetchall()  # to the end: the statement, and its write, is done
-            names = [c[0] for c in cursor.description or ()]
-            return cursor.rowcount, [dict(zip(names, r, strict=True)) for r in rows]
+        conn = self.db.conn
+        if conn.in_transaction:  # inside this Store's own write(), which holds the lock
+            with _WRITE_LOCK, storage_errors(self.path):
+                return run(conn, sql, args)
+        return write_grouped(self._file_key, conn, self.path, sql, args)
 
     def _audit(
         self,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 
 from groundwork.scoring import NA, UNKNOWN, Answer
 from groundwork.store.base import StoreBase
-from groundwork.store.connection import StoreError, _file_id, now
+from groundwork.store.connection import StoreError, now
 from groundwork.store.records import StoredAnswer, _decode, _encode, _stored
 from groundwork.store.schema import WORKSHOP_CLOSED
 from groundwork.workshop import ROOM_ROLES, consensus_notes
@@ -467,7 +466,7 @@ class Workshops(StoreBase):
         refuses an answer of a participant whose workshop is no longer open (m007), so
         none slips in after the facilitator closed it, and the save is one statement.
         """
-        key = (_file_id(os.path.abspath(self.path)), token_hash(token or ""))
+        key = (self._file_key[1], token_hash(token or ""))  # the file this Store has open
         seat = _SEATS.get(key) if key[0] is not None else None
         if seat is None:
             seat = self.seat(token)
