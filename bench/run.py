@@ -156,7 +156,7 @@ class Sizes:
     participants: int = 40
     answers: int = 30
     workshop_runs: int = 9
-    workbook_runs: int = 7
+    workbook_runs: int = 15
     server_runs: int = 5
     cli_runs: int = 9
 

@@ -202,9 +202,11 @@ def roadmap_view(
     start: dt.date | None = None,
     capacity: int | None = None,
     wave_days: int = DEFAULT_WAVE_DAYS,
+    rnd: Round | None = None,
 ) -> RoadmapView:
-    """The generated roadmap merged with the owners, dates and status stored per item id."""
-    rnd = load_round(store, assessment_id)
+    """The generated roadmap merged with the owners, dates and status stored per item id.
+    ``rnd`` is the round as stored when the caller has loaded it already."""
+    rnd = rnd or load_round(store, assessment_id)
     roadmap = build_roadmap(
         rnd.rubric,
         rnd.answers,

@@ -34,11 +34,18 @@ from groundwork.excel.delta import add_delta_sheets
 from groundwork.excel.portfolio import outcome_sheet
 from groundwork.excel.questionnaire import level_text
 from groundwork.excel.workshop_sheet import add_workshop_sheet
-from groundwork.reports import history, load_round, previous_round, roadmap_view
+from groundwork.reports import (
+    comparable_card,
+    history,
+    load_round,
+    previous_round,
+    roadmap_view,
+)
 from groundwork.roadmap import DEFAULT_WAVE_DAYS
 from groundwork.rubric import Rubric
 from groundwork.scoring import answer_text, explain_dimension
 from groundwork.store import ROADMAP_STATUSES, Store
+from groundwork.tracking import delta
 
 KIND = "roadmap"
 STATUS_LIST = "GW_Status"
@@ -106,7 +113,9 @@ def export_workbook(
     organisation = org.get("name") or ""
     colour = accent_colour(accent or org.get("accent"))
     logo = logo or org.get("logo") or None
-    view = roadmap_view(store, assessment_id, start=start, capacity=capacity, wave_days=wave_days)
+    view = roadmap_view(
+        store, assessment_id, start=start, capacity=capacity, wave_days=wave_days, rnd=rnd
+    )
     # The history as it stood at this round: later rounds are not part of its story.
     rounds = [
         h for h in history(store, a.scope_id) if (h["date"], h["assessment_id"]) <= (a.date, a.id)
@@ -136,7 +145,9 @@ def export_workbook(
     summary.ws.page_setup.fitToHeight = 1  # the Summary is one page: table and charts
     earlier = previous_round(store, a)
     if earlier is not None:  # what changed since the round before
-        change = compare(store, earlier.id, a.id)
+        # scored for this round's stage and tier, as compare() would score it
+        before = comparable_card(store, earlier, card.stage, card.tier)
+        change = compare(store, earlier.id, a.id, change=delta(before, card))
         add_delta_sheets(wb, change, rubric, rnd.scope_path, colour, organisation)
 
     add_meta(
