@@ -1100,7 +1100,7 @@ def bench_portfolio_workbook(ctx: Context) -> list[Result]:
             wb.save(out)
             return out.getvalue()
 
-        runs = max(1, min(ctx.sizes.workbook_runs, 3))
+        runs = max(1, min(ctx.sizes.workbook_runs, 5))
         reals, plains = interleave(lambda: _ms(real), lambda: _ms(plain), runs)
         max_value, max_ratio = WORKBOOK_GOALS.get(systems, (None, None))
         results.append(

@@ -241,3 +241,37 @@ def test_the_summary_prints_on_one_page_with_both_charts(tmp_path):
     for chart in (radar, bar):
         assert chart.anchor._from.col + 1 >= column_index_from_string("D")
     assert bottom >= bar_top + 1 and right >= column_index_from_string("L")
+
+
+def test_a_workbook_build_leaves_the_cycle_collector_as_it_found_it():
+    """Builds pause the collector (cells are many objects that all live until the file
+    is written) and give it back, even when a build fails, and across nested builds."""
+    import gc
+
+    from groundwork.excel.common import collector_paused
+
+    seen = []
+
+    @collector_paused
+    def inner():
+        seen.append(gc.isenabled())
+
+    @collector_paused
+    def outer(fail: bool):
+        inner()
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("broken")
+
+    assert gc.isenabled()
+    outer(False)
+    assert seen == [False, False] and gc.isenabled()
+    with pytest.raises(ValueError):
+        outer(True)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        outer(False)
+        assert not gc.isenabled()  # it was off: it stays off
+    finally:
+        gc.enable()

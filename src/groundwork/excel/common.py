@@ -12,11 +12,15 @@ ready style instead of hashing a new font, border and alignment for every cell.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import io
 import math
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
@@ -288,3 +292,34 @@ class _InMemoryWriter(ExcelWriter):
         ws._rels = writer._rels
         self._archive.writestr(ws.path[1:], writer.read())
         self.manifest.append(ws)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_PAUSE_LOCK = threading.Lock()
+_PAUSES = [0, False]  # workbooks being written now; whether the collector was on before
+
+
+def collector_paused(build: Callable[P, R]) -> Callable[P, R]:
+    """Write a workbook with Python's cycle collector paused. A workbook is tens of
+    thousands of cells that all live until the file is written: the collector would scan
+    them again and again and free nothing (a quarter of a 500-system portfolio
+    workbook's time). Concurrent builds share one pause; the collector runs again, as
+    it was, when the last one ends."""
+
+    @functools.wraps(build)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _PAUSE_LOCK:
+            if _PAUSES[0] == 0:
+                _PAUSES[1] = gc.isenabled()
+                gc.disable()
+            _PAUSES[0] += 1
+        try:
+            return build(*args, **kwargs)
+        finally:
+            with _PAUSE_LOCK:
+                _PAUSES[0] -= 1
+                if _PAUSES[0] == 0 and _PAUSES[1]:
+                    gc.enable()
+
+    return paused

@@ -10,7 +10,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from groundwork.compare import Comparison, compare
-from groundwork.excel.common import Sheet, accent_colour, add_meta, print_setup, to_bytes
+from groundwork.excel.common import (
+    Sheet,
+    accent_colour,
+    add_meta,
+    collector_paused,
+    print_setup,
+    to_bytes,
+)
 from groundwork.rubric import Rubric
 from groundwork.store import Store
 from groundwork.tracking import value_text
@@ -19,6 +26,7 @@ KIND = "delta"
 SCORE = "0.00"
 
 
+@collector_paused
 def delta_workbook(store: Store, first: int, second: int, *, accent: str | None = None) -> bytes:
     """The Delta and Closed loop sheets of two rounds of one scope (.xlsx bytes), the
     earlier round first whichever order they are given in."""

@@ -26,6 +26,7 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
+    collector_paused,
     fit_row,
     print_setup,
     to_bytes,
@@ -90,6 +91,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+@collector_paused
 def export_workbook(
     store: Store,
     assessment_id: int,

@@ -14,7 +14,14 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from groundwork import reports
-from groundwork.excel.common import Sheet, accent_colour, add_meta, print_setup, to_bytes
+from groundwork.excel.common import (
+    Sheet,
+    accent_colour,
+    add_meta,
+    collector_paused,
+    print_setup,
+    to_bytes,
+)
 from groundwork.outcomes import Measure, Outcome, status
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store
@@ -37,6 +44,7 @@ def _day(text: object) -> dt.date | None:
         return None
 
 
+@collector_paused
 def portfolio_workbook(
     store: Store,
     rubric: Rubric | None = None,

@@ -24,6 +24,7 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
+    collector_paused,
     fit_row,
     print_setup,
     to_bytes,
@@ -60,6 +61,7 @@ def level_cell(q: Question, level: int) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+@collector_paused
 def questionnaire_workbook(
     rubric: Rubric,
     answers: Mapping[str, Answer] | None = None,
