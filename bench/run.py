@@ -157,7 +157,7 @@ class Sizes:
     answers: int = 30
     workshop_runs: int = 9
     workbook_runs: int = 15
-    server_runs: int = 5
+    server_runs: int = 15
     cli_runs: int = 9
 
     @classmethod
