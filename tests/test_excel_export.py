@@ -275,3 +275,46 @@ def test_a_workbook_build_leaves_the_cycle_collector_as_it_found_it():
         assert not gc.isenabled()  # it was off: it stays off
     finally:
         gc.enable()
+
+
+def test_worksheets_written_in_memory_are_the_bytes_openpyxl_writes():
+    """to_bytes keeps each worksheet's XML in memory; what it writes must be exactly what
+    openpyxl's own save writes (text of any script, numbers, dates, styles, charts)."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
+
+    from groundwork.excel.common import to_bytes
+
+    def build() -> Workbook:
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["Système", "数据", "emoji 🚀", "<b>&amp;</b>", "quote \" and '"])
+        ws.append([1, 2.5, dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 9, 30), True])
+        ws["A3"] = "bold"
+        ws["A3"].font = Font(bold=True)
+        ws.column_dimensions["B"].width = 30
+        ws.row_dimensions[2].height = 40
+        ws.freeze_panes = "B2"
+        chart = BarChart()
+        chart.add_data(Reference(ws, min_col=1, min_row=2, max_col=2, max_row=2))
+        ws.add_chart(chart, "D5")
+        wb.create_sheet("Second").append(["more", 3])
+        wb.properties.modified = dt.datetime(2026, 1, 1)
+        return wb
+
+    ours = zipfile.ZipFile(io.BytesIO(to_bytes(build())))
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(build(), archive).write_data()
+    theirs = zipfile.ZipFile(plain)
+    assert ours.namelist() == theirs.namelist()
+    sheets = [n for n in ours.namelist() if n.startswith("xl/worksheets/")]
+    assert len(sheets) >= 2
+    for name in ours.namelist():
+        if name != "docProps/core.xml":  # the save's own time stamp
+            assert ours.read(name) == theirs.read(name), name

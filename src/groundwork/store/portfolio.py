@@ -9,12 +9,13 @@ from groundwork.scoring import SCORING_VERSION
 from groundwork.store.base import StoreBase
 from groundwork.store.records import Assessment
 
-# only the columns used: carrying every column through the window sort costs 4x
+# each scope's newest final round, found by walking the (scope_id, created_at) index back
+# from its end: a window over every round sorted them all first (8x slower at 6,000 rounds)
 _LATEST_FINAL = (
-    "latest_final as (select id, scope_id, label, stage, created_at, finalised_at from"
-    " (select id, scope_id, label, stage, created_at, finalised_at, row_number() over"
-    " (partition by scope_id order by created_at desc, id desc) as newest from assessments"
-    " where status = 'final') where newest = 1)"
+    "latest_final as (select a.id, a.scope_id, a.label, a.stage, a.created_at,"
+    " a.finalised_at from scopes s join assessments a on a.id = (select x.id from"
+    " assessments x where x.scope_id = s.id and x.status = 'final'"
+    " order by x.created_at desc, x.id desc limit 1))"
 )
 
 
