@@ -44,10 +44,11 @@ def needs_quote(text: str) -> bool:
 
 def safe_cell_text(value: str) -> tuple[str, bool]:
     """Text fit for a cell, and whether it must be marked as text (quotePrefix)."""
-    quote = needs_quote(str(value))
-    text = strip_control(str(value))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_CELL_CHARS]
-    return text, quote
+    text = value if type(value) is str else str(value)
+    if ANY_CONTROL.search(text) is None:  # the usual text: nothing to strip or turn
+        return text[:MAX_CELL_CHARS], text.startswith(FORMULA_TRIGGERS)
+    text = strip_control(text)  # a control character: always marked as text
+    return text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_CELL_CHARS], True
 
 
 def write_cell(ws: Any, row: int, column: int, value: Any) -> Any:

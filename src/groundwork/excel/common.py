@@ -202,17 +202,20 @@ class Sheet:
         fit: bool = True,
     ) -> None:
         """Append one row of (value, style array) cells, every value through the sanitiser,
-        and fit the row's height to its wrapped text."""
-        made, lines = [], 1
+        and fit the row's height to its wrapped text. The cells go straight into the
+        sheet at their places (what ``ws.append`` does, without its checks per cell: the
+        row is new and every cell was made for this sheet)."""
+        ws, lines = self.ws, 1
+        placed = ws._cells
         for col, (value, style) in enumerate(cells, start=1):
-            c = set_cell_value(Cell(self.ws, style_array=style), value)
+            c = set_cell_value(Cell(ws, row, col, style_array=style), value)
             text = c.value
             if (wrap_all or col in wrap) and isinstance(text, str) and col <= len(widths):
                 lines = max(lines, text_lines(text, widths[col - 1], bold=wrap_all))
-            made.append(c)
-        self.ws.append(made)
+            placed[(row, col)] = c
+        ws._current_row = row
         if fit:
-            _set_height(self.ws, row, lines)
+            _set_height(ws, row, lines)
 
 
 LINE_POINTS = 15.0
@@ -276,11 +279,17 @@ def add_meta(wb: Workbook, values: dict[str, Any], rows: list[list[Any]] | None 
 def to_bytes(wb: Workbook) -> bytes:
     """The workbook as .xlsx bytes, written as ``Workbook.save`` writes it, with each
     worksheet's XML kept in memory: openpyxl writes it to a temporary file, reads it back
-    and deletes it, a tenth of a small workbook's save."""
+    and deletes it, a tenth of a small workbook's save. The workbook is spent afterwards:
+    its cells are let go."""
     buf = io.BytesIO()
     with ZipFile(buf, "w", ZIP_DEFLATED, allowZip64=True) as archive:
         wb.properties.modified = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         _InMemoryWriter(wb, archive).write_data()
+    for ws in wb.worksheets:
+        # A workbook is written once. Its cells and their sheet refer to each other, so
+        # without this only the cycle collector could free them, in one long pass some
+        # time later; let go here, each cell is freed at once.
+        ws._cells.clear()
     return buf.getvalue()
 
 
