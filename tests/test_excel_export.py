@@ -4,11 +4,13 @@ panes, the hidden meta sheet, and no user text ever written as a formula."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart, RadarChart
+from openpyxl.writer.excel import ExcelWriter
 
 from groundwork import demo
 from groundwork.excel import export_workbook, questionnaire_workbook
@@ -277,44 +279,106 @@ def test_a_workbook_build_leaves_the_cycle_collector_as_it_found_it():
         gc.enable()
 
 
-def test_worksheets_written_in_memory_are_the_bytes_openpyxl_writes():
-    """to_bytes keeps each worksheet's XML in memory; what it writes must be exactly what
-    openpyxl's own save writes (text of any script, numbers, dates, styles, charts)."""
+STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")  # an export's own time
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    """A workbook's parts, its time stamps blanked (core properties, _meta's exported_at)."""
+    book = zipfile.ZipFile(io.BytesIO(data))
+    return {
+        n: STAMP.sub(b"<time>", book.read(n)) for n in book.namelist() if n != "docProps/core.xml"
+    }
+
+
+def _both_ways(build) -> tuple[dict, dict]:
+    """The same workbook built twice: written by to_bytes, and by openpyxl's own save."""
+    import groundwork.excel.common as common
+
+    books = []
+    original = common.to_bytes
+    for module in (common, *_BUILDERS):
+        module.to_bytes = lambda wb: books.append(wb) or b""
+    try:
+        build()
+        build()
+    finally:
+        for module in (common, *_BUILDERS):
+            module.to_bytes = original
+    theirs = io.BytesIO()
+    with zipfile.ZipFile(theirs, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(books[1], archive).write_data()
+    return _parts(original(books[0])), _parts(theirs.getvalue())
+
+
+def test_worksheets_written_as_text_are_the_bytes_openpyxl_writes():
+    """to_bytes writes each worksheet's rows as text in memory; what it writes must be
+    exactly what openpyxl's own save writes, whatever the cells hold."""
     import datetime as dt
-    import zipfile
 
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
+    from openpyxl.chart import Reference
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font
 
-    from groundwork.excel.common import to_bytes
-
-    def build() -> Workbook:
+    def build():
         wb = Workbook()
         ws = wb.active
-        ws.append(["Système", "数据", "emoji 🚀", "<b>&amp;</b>", "quote \" and '"])
-        ws.append([1, 2.5, dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 9, 30), True])
-        ws["A3"] = "bold"
-        ws["A3"].font = Font(bold=True)
+        ws.append(["Système", "数据", "emoji 🚀", "<b>&amp;</b>", "quote \" and '", "a\nb"])
+        ws.append([1, 2.5, dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 9, 30), True, False])
+        ws.append(["  padded ", "   ", "", None, 10**20, -0.0001234])
+        ws.append([float("nan"), 1e-300, "tab\there", "=not a formula"])
+        ws["E4"].data_type = "s"
+        ws["A5"] = "bold"
+        ws["A5"].font = Font(bold=True)
+        ws["B5"].alignment = Alignment(wrap_text=True)  # styled, empty
+        ws["C6"] = "=SUM(A2:B2)"  # a formula: its row is left to openpyxl
+        ws["D7"] = "noted"
+        ws["D7"].comment = Comment("a comment", "me")
         ws.column_dimensions["B"].width = 30
         ws.row_dimensions[2].height = 40
+        ws.row_dimensions[9].height = 30  # an empty row with a height
         ws.freeze_panes = "B2"
         chart = BarChart()
         chart.add_data(Reference(ws, min_col=1, min_row=2, max_col=2, max_row=2))
-        ws.add_chart(chart, "D5")
+        ws.add_chart(chart, "H5")
         wb.create_sheet("Second").append(["more", 3])
+        wb.create_sheet("Empty")
         wb.properties.modified = dt.datetime(2026, 1, 1)
-        return wb
+        common.to_bytes(wb)
 
-    ours = zipfile.ZipFile(io.BytesIO(to_bytes(build())))
-    plain = io.BytesIO()
-    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(build(), archive).write_data()
-    theirs = zipfile.ZipFile(plain)
-    assert ours.namelist() == theirs.namelist()
-    sheets = [n for n in ours.namelist() if n.startswith("xl/worksheets/")]
-    assert len(sheets) >= 2
-    for name in ours.namelist():
-        if name != "docProps/core.xml":  # the save's own time stamp
-            assert ours.read(name) == theirs.read(name), name
+    import groundwork.excel.common as common
+
+    ours, theirs = _both_ways(build)
+    assert ours.keys() == theirs.keys()
+    assert sum(n.startswith("xl/worksheets/sheet") for n in ours) == 3
+    for name in ours:
+        assert ours[name] == theirs[name], name
+
+
+def test_every_demo_workbook_is_written_as_openpyxl_writes_it(store, default_rubric):
+    """The round workbook, the questionnaire, the delta and the portfolio workbooks of the
+    demo, written by to_bytes, are byte for byte what openpyxl's own save writes."""
+    from groundwork.excel import delta_workbook, portfolio_workbook
+
+    a = _latest_with_history(store)
+    first = store.assessments(a.scope_id)[0]
+    builds = {
+        "round": lambda: export_workbook(store, a.id),
+        "questionnaire": lambda: questionnaire_workbook(default_rubric),
+        "delta": lambda: delta_workbook(store, first.id, a.id),
+        "portfolio": lambda: portfolio_workbook(store, default_rubric),
+    }
+    for kind, build in builds.items():
+        ours, theirs = _both_ways(build)
+        assert ours.keys() == theirs.keys(), kind
+        for name in ours:
+            assert ours[name] == theirs[name], f"{kind}: {name}"
+
+
+def _builder_modules():
+    from groundwork.excel import delta, export, portfolio, questionnaire
+
+    return (delta, export, portfolio, questionnaire)
+
+
+_BUILDERS = _builder_modules()

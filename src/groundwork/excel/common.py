@@ -21,10 +21,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
+from xml.etree.ElementTree import _escape_attrib as escape_attrib
+from xml.etree.ElementTree import _escape_cdata as escape_cdata
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.cell._writer import _set_attributes
 from openpyxl.cell.cell import Cell
+from openpyxl.compat.strings import safe_string
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.styles.borders import DEFAULT_BORDER
@@ -293,6 +297,10 @@ def to_bytes(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
+# values a cell writes as plain text or a number (anything else goes through openpyxl)
+_PLAIN = (type(None), str, int, float, bool, dt.date, dt.datetime)
+
+
 class _TextWorksheetWriter(WorksheetWriter):
     """openpyxl's worksheet writer into a string: as fast as its file (a text stream with
     no encoder between), where a bytes buffer would pass every one of the tens of thousands
@@ -313,6 +321,35 @@ class _TextWorksheetWriter(WorksheetWriter):
                             xf.write(el)
                 except GeneratorExit:
                     pass
+
+    def write_row(self, xf: Any, row: list[Cell], row_idx: int) -> None:
+        """One row's XML as openpyxl's writer makes it, character for character, built as
+        text: its element-by-element serialiser is most of a large workbook's save. A
+        row holding anything else than plain values (a formula, rich text, a comment) is
+        left to openpyxl."""
+        if any(c._comment is not None or c.data_type == "f" or type(c._value) not in _PLAIN
+               for c in row):  # fmt: skip
+            return super().write_row(xf, row, row_idx)
+        attrs = {"r": f"{row_idx}"}
+        attrs.update(self.ws.row_dimensions.get(row_idx, {}))
+        parts = ["<row", *(f' {k}="{escape_attrib(v)}"' for k, v in attrs.items()), ">"]
+        for cell in row:
+            styled = cell.has_style
+            if cell._value is None and not styled:
+                continue
+            value, cell_attrs = _set_attributes(cell, styled)
+            parts.append("<c")
+            parts += [f' {k}="{escape_attrib(v)}"' for k, v in cell_attrs.items()]
+            if value is None or value == "":
+                parts.append(" />")
+            elif cell.data_type == "s":
+                stripped = value.strip()
+                space = ' xml:space="preserve"' if stripped and value != stripped else ""
+                parts.append(f"><is><t{space}>{escape_cdata(value)}</t></is></c>")
+            else:
+                parts.append(f"><v>{escape_cdata(safe_string(value))}</v></c>")
+        parts.append("</row>")
+        xf._file("".join(parts))
 
     def read(self) -> bytes:
         self.close()
