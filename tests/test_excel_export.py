@@ -250,7 +250,7 @@ def test_a_workbook_build_leaves_the_cycle_collector_as_it_found_it():
     is written) and give it back, even when a build fails, and across nested builds."""
     import gc
 
-    from groundwork.excel.common import collector_paused
+    from groundwork.excel.writer import collector_paused
 
     seen = []
 
@@ -292,17 +292,17 @@ def _parts(data: bytes) -> dict[str, bytes]:
 
 def _both_ways(build) -> tuple[dict, dict]:
     """The same workbook built twice: written by to_bytes, and by openpyxl's own save."""
-    import groundwork.excel.common as common
+    import groundwork.excel.writer as writer
 
     books = []
-    original = common.to_bytes
-    for module in (common, *_BUILDERS):
+    original = writer.to_bytes
+    for module in (writer, *_BUILDERS):
         module.to_bytes = lambda wb: books.append(wb) or b""
     try:
         build()
         build()
     finally:
-        for module in (common, *_BUILDERS):
+        for module in (writer, *_BUILDERS):
             module.to_bytes = original
     theirs = io.BytesIO()
     with zipfile.ZipFile(theirs, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -344,9 +344,9 @@ def test_worksheets_written_as_text_are_the_bytes_openpyxl_writes():
         wb.create_sheet("Second").append(["more", 3])
         wb.create_sheet("Empty")
         wb.properties.modified = dt.datetime(2026, 1, 1)
-        common.to_bytes(wb)
+        writer.to_bytes(wb)
 
-    import groundwork.excel.common as common
+    import groundwork.excel.writer as writer
 
     ours, theirs = _both_ways(build)
     assert ours.keys() == theirs.keys()

@@ -14,10 +14,9 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
-    collector_paused,
     print_setup,
-    to_bytes,
 )
+from groundwork.excel.writer import collector_paused, to_bytes
 from groundwork.rubric import Rubric
 from groundwork.store import Store
 from groundwork.tracking import value_text

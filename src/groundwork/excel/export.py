@@ -26,15 +26,14 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
-    collector_paused,
     fit_row,
     print_setup,
-    to_bytes,
 )
 from groundwork.excel.delta import add_delta_sheets
 from groundwork.excel.portfolio import outcome_sheet
 from groundwork.excel.questionnaire import level_text
 from groundwork.excel.workshop_sheet import add_workshop_sheet
+from groundwork.excel.writer import collector_paused, to_bytes
 from groundwork.reports import (
     comparable_card,
     history,

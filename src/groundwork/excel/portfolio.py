@@ -18,10 +18,9 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
-    collector_paused,
     print_setup,
-    to_bytes,
 )
+from groundwork.excel.writer import collector_paused, to_bytes
 from groundwork.outcomes import Measure, Outcome, status
 from groundwork.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from groundwork.store import Store

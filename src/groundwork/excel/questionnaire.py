@@ -24,11 +24,10 @@ from groundwork.excel.common import (
     Sheet,
     accent_colour,
     add_meta,
-    collector_paused,
     fit_row,
     print_setup,
-    to_bytes,
 )
+from groundwork.excel.writer import collector_paused, to_bytes
 from groundwork.rubric import Question, Rubric
 from groundwork.scoring import Answer, answer_text, carry_answers
 

@@ -67,14 +67,14 @@ def write_grouped(
     if not mine.lead:
         mine.ready.wait()
     if mine.lead:
-        _lead(queue, conn, path, mine)
+        _lead(key, queue, conn, path, mine)
     with storage_errors(path):
         if mine.error is not None:
             raise mine.error
     return mine.result
 
 
-def _lead(queue: _FileQueue, conn: sqlite3.Connection, path: Path, mine: _Queued) -> None:
+def _lead(key: Any, queue: _FileQueue, conn: sqlite3.Connection, path: Path, mine: _Queued) -> None:
     batch: list[_Queued] = []
     successor = None
     try:
@@ -90,6 +90,10 @@ def _lead(queue: _FileQueue, conn: sqlite3.Connection, path: Path, mine: _Queued
                 successor.lead = True
             else:
                 queue.leading = False
+                # an idle file's queue goes: a caller still holding it leads it alone, and
+                # the write lock keeps two leaders of one file from overlapping
+                if _FILES.get(key) is queue:
+                    del _FILES[key]
         for queued in batch:
             if queued is not mine:
                 queued.lead = False
