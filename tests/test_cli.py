@@ -356,13 +356,22 @@ def test_roadmap_bad_start_date(run_cli, tiny_path, tmp_path):
     assert code == 1 and "next monday" in err
 
 
-@pytest.mark.parametrize("option", ["--capacity", "--wave-days"])
-def test_roadmap_rejects_non_positive_numbers(run_cli, tiny_path, tmp_path, option):
+@pytest.mark.parametrize(("option", "value"), [("--capacity", "-1"), ("--wave-days", "0")])
+def test_roadmap_rejects_numbers_out_of_range(run_cli, tiny_path, tmp_path, option, value):
     answers = tmp_path / "a.yaml"
     answers.write_text("answers:\n  A-1: 0\n", encoding="utf-8")
     with pytest.raises(SystemExit) as info:
-        run_cli("roadmap", tiny_path, answers, option, "0")
+        run_cli("roadmap", tiny_path, answers, option, value)
     assert info.value.code == 2
+
+
+def test_roadmap_capacity_zero_means_no_limit_as_in_the_app(run_cli, tiny_path, tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("answers:\n  A-1: 0\n", encoding="utf-8")
+    args = ("roadmap", tiny_path, answers, "--start", "2027-01-04", "--json")
+    code, unlimited, _ = run_cli(*args)
+    assert code == 0
+    assert run_cli(*args, "--capacity", "0") == (0, unlimited, "")
 
 
 def test_fail_on_blockers_gives_a_pipeline_an_exit_code(capsys):

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from groundwork.ui.text import WORD_JOINER, plain, rubric_text
+from groundwork.ui.text import WORD_JOINER, plain, rubric_text, whole_percent
 
 HOSTILE = "**bold** ![x](http://example.invalid/a.png) [link](http://example.invalid/)"
 ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation
@@ -125,3 +125,14 @@ def test_options_that_read_alike_are_told_apart_and_the_others_left_as_they_are(
         12: "Other",
     }
     assert len(set(distinct(labels).values())) == len(labels)
+
+
+@given(st.floats(min_value=0, max_value=1))
+@example(0.125)
+@example(0.135)
+@example(0.005)
+def test_a_tables_whole_percent_is_the_one_the_headline_prints(share):
+    """History's readiness column and the Results headline show the same whole percent
+    (12.5% is 12% in both, not 13% in one)."""
+    assert f"{whole_percent(share)}%" == f"{share:.0%}"
+    assert whole_percent(0.125) == 12

@@ -154,7 +154,7 @@ def cmd_roadmap(args: argparse.Namespace) -> int:
         args.stage,
         args.tier,
         start=start,
-        capacity=args.capacity,
+        capacity=args.capacity or None,
         wave_days=args.wave_days,
     )
     if args.json:
@@ -672,6 +672,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or a positive whole number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="groundwork",
@@ -701,7 +708,11 @@ def build_parser() -> argparse.ArgumentParser:
             )
         if name == "roadmap":
             p.add_argument("--start", help="first day of wave 1, YYYY-MM-DD (default today)")
-            p.add_argument("--capacity", type=_positive, help="effort points per wave")
+            p.add_argument(
+                "--capacity",
+                type=_not_negative,
+                help="effort points per wave (0, the default: no limit, as in the app)",
+            )
             p.add_argument(
                 "--wave-days",
                 type=_positive,

@@ -14,7 +14,7 @@ from groundwork.store import Assessment, Store
 from groundwork.tracking import Delta, value_text
 from groundwork.ui import PAGES, VERDICT_ICON, XLSX, count, file_name, store, url_choice, who
 from groundwork.ui.auth import current_user
-from groundwork.ui.text import distinct, plain
+from groundwork.ui.text import distinct, plain, whole_percent
 
 MOVES = {tracking.UP: "▲ up", tracking.DOWN: "▼ down", tracking.SAME: "same", "changed": "changed"}
 
@@ -103,7 +103,7 @@ def rounds_table(rows: list[dict], rubric: Rubric | None = None) -> None:
                 "Verdict": f"{VERDICT_ICON['ready' if r['verdict'] else 'not ready']} "
                 + ("ready" if r["verdict"] else "not ready"),
                 "Blockers": r["blockers"],
-                "Readiness": None if r["readiness"] is None else r["readiness"] * 100,
+                "Readiness": None if r["readiness"] is None else whole_percent(r["readiness"]),
                 "Overall score": None if r["overall"] is None else round(r["overall"], 2),
             }
             | {title: _round(r.get("parents", {}).get(pid)) for pid, title in series}

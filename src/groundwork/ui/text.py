@@ -102,3 +102,9 @@ def distinct(labels: dict[K, str]) -> dict[K, str]:
     for label in labels.values():
         seen[label] = seen.get(label, 0) + 1
     return {k: f"{v} · #{k}" if seen[v] > 1 else v for k, v in labels.items()}
+
+
+def whole_percent(share: float) -> int:
+    """A share as the whole percent the Results headline prints (``{:.0%}``, half to
+    even), for a table whose own formatting would round 12.5% up to 13%."""
+    return int(f"{share:.0%}"[:-1])
